@@ -1,0 +1,186 @@
+/*
+ * test_util.c - arena and string map, the latter against a brute-force
+ * reference (a plain array searched linearly).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "test.h"
+#include "util/arena.h"
+#include "util/error.h"
+#include "util/memo.h"
+#include "util/strmap.h"
+
+static void test_util_arena__alignment_and_large(void)
+{
+    ls_arena a;
+    ls_arena_init(&a, 1024);
+    for (int i = 0; i < 1000; i++) {
+        size_t n = (size_t)(i % 37) + 1;
+        unsigned char *p = ls_arena_alloc(&a, n);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        CU_ASSERT_EQUAL((uintptr_t)p % 8, 0);
+        memset(p, 0xAB, n);
+    }
+    char *big = ls_arena_alloc(&a, 100000);   /* larger than a chunk */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+    memset(big, 1, 100000);
+    char *s = ls_arena_strndup(&a, "abcdef", 3);
+    CU_ASSERT_STRING_EQUAL(s, "abc");
+    CU_ASSERT(ls_arena_bytes(&a) >= 100000);
+    ls_arena_reset(&a);
+    CU_ASSERT_EQUAL(ls_arena_bytes(&a), 0);
+    CU_ASSERT_PTR_NOT_NULL(ls_arena_alloc(&a, 10));   /* usable again */
+    ls_arena_free(&a);
+}
+
+static void test_util_strmap__random_against_reference(void)
+{
+    enum { N = 20000 };
+    unsigned long long st = test_seed();
+    ls_strmap m;
+    CU_ASSERT_EQUAL_FATAL(ls_strmap_init(&m, 4), 0);
+    char (*ref)[12] = calloc(N, sizeof *ref);
+    size_t *refval = calloc(N, sizeof *refval);
+    size_t nref = 0;
+    for (int i = 0; i < N; i++) {
+        char key[12];
+        int klen = 1 + (int)(test_rand(&st) % 4);
+        for (int k = 0; k < klen; k++)
+            key[k] = (char)('a' + test_rand(&st) % 6);   /* many repeats */
+        key[klen] = '\0';
+        size_t j;
+        for (j = 0; j < nref; j++)
+            if (strcmp(ref[j], key) == 0)
+                break;
+        int inserted;
+        ls_strmap_slot *s = ls_strmap_upsert(&m, key, (size_t)klen, &inserted);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+        CU_ASSERT_EQUAL(inserted, j == nref);
+        if (j == nref) {
+            strcpy(ref[nref], key);
+            refval[nref] = 0;
+            nref++;
+        }
+        refval[j]++;
+        s->value = (void *)refval[j];
+    }
+    CU_ASSERT_EQUAL(m.count, nref);
+    for (size_t j = 0; j < nref; j++) {
+        ls_strmap_slot *s = ls_strmap_find(&m, ref[j], strlen(ref[j]));
+        CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+        CU_ASSERT_EQUAL((size_t)s->value, refval[j]);
+    }
+    CU_ASSERT_PTR_NULL(ls_strmap_find(&m, "zzzzz", 5));
+    CU_ASSERT_PTR_NULL(ls_strmap_find(&m, "", 0));
+    ls_strmap_clear(&m);
+    CU_ASSERT_EQUAL(m.count, 0);
+    CU_ASSERT_PTR_NULL(ls_strmap_find(&m, ref[0], strlen(ref[0])));
+    ls_strmap_free(&m);
+    free(ref);
+    free(refval);
+}
+
+static void test_util_strmap__binary_keys(void)
+{
+    ls_strmap m;
+    CU_ASSERT_EQUAL_FATAL(ls_strmap_init(&m, 0), 0);
+    int ins;
+    ls_strmap_slot *a = ls_strmap_upsert(&m, "a\0b", 3, &ins);
+    CU_ASSERT(ins);
+    a->value = (void *)1;
+    ls_strmap_slot *b = ls_strmap_upsert(&m, "a\0c", 3, &ins);
+    CU_ASSERT(ins);
+    b->value = (void *)2;
+    CU_ASSERT_EQUAL((size_t)ls_strmap_find(&m, "a\0b", 3)->value, 1);
+    CU_ASSERT_EQUAL((size_t)ls_strmap_find(&m, "a\0c", 3)->value, 2);
+    CU_ASSERT_PTR_NULL(ls_strmap_find(&m, "a", 1));
+    ls_strmap_free(&m);
+}
+
+static void test_util_error__messages(void)
+{
+    ls_err e;
+    ls_err_clear(&e);
+    CU_ASSERT_EQUAL(ls_err_set(&e, SRCH_ECORRUPT, "segment %d: bad checksum", 3), SRCH_ECORRUPT);
+    CU_ASSERT_STRING_EQUAL(e.msg, "segment 3: bad checksum");
+    CU_ASSERT_STRING_EQUAL(srch_errmsg(), "segment 3: bad checksum");
+    CU_ASSERT_EQUAL(ls_err_from_errno(28 /* ENOSPC */), SRCH_ENOSPC);
+    for (int c = 0; c >= -20; c--)
+        CU_ASSERT_PTR_NOT_NULL(srch_strerror(c));
+    CU_ASSERT_STRING_EQUAL(srch_strerror(SRCH_ELOCKED), "index is locked by another writer");
+    CU_ASSERT_STRING_EQUAL(srch_strerror(12345), "unknown error code");
+    CU_ASSERT_STRING_EQUAL(srch_version(), SRCH_VERSION_STRING);
+    CU_ASSERT_EQUAL(srch_version_number(), SRCH_VERSION_NUMBER);
+}
+
+static void test_util_memo__random_against_reference(void)
+{
+    enum { N = 5000 };
+    unsigned long long st = test_seed();
+    ls_memo m;
+    CU_ASSERT_EQUAL_FATAL(ls_memo_init(&m, 1 << 24), 0);
+    char (*keys)[16] = calloc(N, sizeof *keys);
+    for (int i = 0; i < N; i++) {
+        snprintf(keys[i], sizeof keys[i], "k%llx", test_rand(&st));
+        size_t vlen;
+        if (ls_memo_get(&m, keys[i], strlen(keys[i]), &vlen))
+            continue;   /* a repeated random key */
+        char v[40];
+        int n = snprintf(v, sizeof v, "value-of-%s", keys[i]);
+        const char *kept = ls_memo_put(&m, keys[i], strlen(keys[i]), v, (size_t)n);
+        CU_ASSERT_PTR_NOT_NULL(kept);
+        CU_ASSERT_STRING_EQUAL(kept, v);
+    }
+    for (int i = 0; i < N; i++) {
+        size_t vlen;
+        uint64_t h = ls_memo_hash(keys[i], strlen(keys[i]));
+        ls_memo_prefetch(&m, h);
+        const char *v = ls_memo_get_hashed(&m, keys[i], strlen(keys[i]), h, &vlen);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+        CU_ASSERT_EQUAL(vlen, strlen(v));
+        CU_ASSERT_STRING_EQUAL(v + 9, keys[i]);
+    }
+    size_t vlen;
+    CU_ASSERT_PTR_NULL(ls_memo_get(&m, "absent", 6, &vlen));
+    /* keys over 255 bytes are never stored */
+    char big[300];
+    memset(big, 'x', sizeof big);
+    CU_ASSERT_PTR_NULL(ls_memo_put(&m, big, sizeof big, "v", 1));
+    CU_ASSERT_PTR_NULL(ls_memo_get(&m, big, sizeof big, &vlen));
+    ls_memo_free(&m);
+    free(keys);
+}
+
+static void test_util_memo__bounded_by_budget(void)
+{
+    ls_memo m;
+    size_t budget = 256 * 1024;
+    CU_ASSERT_EQUAL_FATAL(ls_memo_init(&m, budget), 0);
+    char key[32];
+    for (int i = 0; i < 200000; i++) {
+        int n = snprintf(key, sizeof key, "word%d", i);
+        ls_memo_put(&m, key, (size_t)n, key, (size_t)n);
+        CU_ASSERT(ls_memo_bytes(&m) <= budget);
+    }
+    /* the most recent key is still there after the table was emptied */
+    size_t vlen;
+    CU_ASSERT_PTR_NOT_NULL(ls_memo_get(&m, key, strlen(key), &vlen));
+    CU_ASSERT(m.count < 200000);
+    ls_memo_free(&m);
+}
+
+static const ls_test tests[] = {
+    {"test_util_memo__random_against_reference", test_util_memo__random_against_reference},
+    {"test_util_memo__bounded_by_budget", test_util_memo__bounded_by_budget},
+    {"test_util_arena__alignment_and_large", test_util_arena__alignment_and_large},
+    {"test_util_strmap__random_against_reference", test_util_strmap__random_against_reference},
+    {"test_util_strmap__binary_keys", test_util_strmap__binary_keys},
+    {"test_util_error__messages", test_util_error__messages},
+    {NULL, NULL},
+};
+
+void suite_util(void)
+{
+    test_register_suite("util", NULL, NULL, tests);
+}
