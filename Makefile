@@ -101,9 +101,13 @@ $(CLI): $(CLI_OBJS) $(STATIC)
 
 # --- tests ---------------------------------------------------------------
 
-$(TESTBIN): $(TEST_OBJS) $(STATIC)
+# The unit tests also cover the CLI's own modules (input readers): every CLI
+# object but main.o is linked in.
+CLI_MODULE_OBJS = $(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJS))
+
+$(TESTBIN): $(TEST_OBJS) $(CLI_MODULE_OBJS) $(STATIC)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(STATIC) $(LIBS) -lcunit
+	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(CLI_MODULE_OBJS) $(STATIC) $(LIBS) -lcunit
 
 $(BUILD)/obj/tests/%.o: CPPFLAGS += -Itests
 

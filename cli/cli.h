@@ -7,6 +7,7 @@
 #define SEARCH_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "libsearch.h"
 
@@ -33,6 +34,22 @@ int cli_read_file(const char *path, char **out, size_t *out_len);
 /* True if arg is "-h" or "--help". */
 int cli_is_help(const char *arg);
 
+/* Write s[0, n) as a JSON string (quoted, escaped; invalid UTF-8 as
+ * U+FFFD). */
+void cli_json_string(FILE *f, const char *s, size_t n);
+
+/* Parse a non-negative integer option value; -1 if it is not one. */
+long long cli_parse_count(const char *s);
+
+/* A usage error for `cmd`: message, then the command's usage on stderr. */
+int cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 int cmd_analyze(int argc, char **argv);
+int cmd_index(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 #endif

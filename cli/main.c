@@ -12,6 +12,11 @@ static const struct {
     int (*run)(int argc, char **argv);
     const char *summary;
 } commands[] = {
+    {"index", cmd_index, "add documents from files, directories or standard input"},
+    {"delete", cmd_delete, "delete documents by id"},
+    {"merge", cmd_merge, "merge segments (reclaims deleted passages)"},
+    {"stats", cmd_stats, "show segments, counts and sizes"},
+    {"check", cmd_check, "verify checksums and structure"},
     {"analyze", cmd_analyze, "show the terms a text gives (tokenizer, stemmer)"},
 };
 

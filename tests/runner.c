@@ -1,6 +1,7 @@
 /*
- * runner.c - runs every CUnit suite (or those named on the command line)
- * and prints "unit: N passed, N failed" as its last line.
+ * runner.c - runs every CUnit suite (or those named on the command line;
+ * LS_TEST_ONLY=substring keeps only the tests whose name contains it) and
+ * prints "unit: N passed, N failed" as its last line.
  *
  * CUnit 2.1 traps handled here: a suite whose init fails, or a test that
  * could not be registered, is counted as a failure (CUnit alone would count
@@ -39,8 +40,11 @@ void test_register_suite(const char *name, CU_InitializeFunc init, CU_CleanupFun
         registration_failures++;
         return;
     }
+    const char *only = getenv("LS_TEST_ONLY");
     for (const ls_test *t = tests; t->name; t++)
-        if (!CU_add_test(s, t->name, t->fn)) {
+        if (only && *only && !strstr(t->name, only))
+            continue;
+        else if (!CU_add_test(s, t->name, t->fn)) {
             fprintf(stderr, "cannot register test %s: %s\n", t->name, CU_get_error_msg());
             registration_failures++;
         }
@@ -111,6 +115,9 @@ int main(int argc, char **argv)
     suite_stemmers();
     suite_breaker();
     suite_analysis();
+    suite_codecs();
+    suite_input();
+    suite_index();
 
     CU_basic_set_mode(CU_BRM_NORMAL);
     CU_basic_run_tests();

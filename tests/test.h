@@ -38,5 +38,8 @@ void suite_util(void);
 void suite_stemmers(void);
 void suite_breaker(void);
 void suite_analysis(void);
+void suite_codecs(void);
+void suite_input(void);
+void suite_index(void);
 
 #endif

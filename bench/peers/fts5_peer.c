@@ -28,35 +28,35 @@ typedef struct {
     sqlite3_stmt *sel;
 } fts5_ctx;
 
-static void set_err(jsonl_buf *err, const char *what, sqlite3 *db)
+static void set_err(peer_buf *err, const char *what, sqlite3 *db)
 {
-    jsonl_buf_clear(err);
-    jsonl_buf_puts(err, what);
+    peer_buf_clear(err);
+    peer_buf_puts(err, what);
     if (db) {
-        jsonl_buf_puts(err, ": ");
-        jsonl_buf_puts(err, sqlite3_errmsg(db));
+        peer_buf_puts(err, ": ");
+        peer_buf_puts(err, sqlite3_errmsg(db));
     }
 }
 
-static int exec(fts5_ctx *c, const char *sql, jsonl_buf *err)
+static int exec(fts5_ctx *c, const char *sql, peer_buf *err)
 {
     char *msg = NULL;
     if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        jsonl_buf_clear(err);
-        jsonl_buf_puts(err, sql);
-        jsonl_buf_puts(err, ": ");
-        jsonl_buf_puts(err, msg ? msg : "unknown error");
+        peer_buf_clear(err);
+        peer_buf_puts(err, sql);
+        peer_buf_puts(err, ": ");
+        peer_buf_puts(err, msg ? msg : "unknown error");
         sqlite3_free(msg);
         return -1;
     }
     return 0;
 }
 
-static void db_path(jsonl_buf *b, const char *dir)
+static void db_path(peer_buf *b, const char *dir)
 {
-    jsonl_buf_clear(b);
-    jsonl_buf_puts(b, dir);
-    jsonl_buf_puts(b, "/" DB_FILE);
+    peer_buf_clear(b);
+    peer_buf_puts(b, dir);
+    peer_buf_puts(b, "/" DB_FILE);
 }
 
 /* Is FTS5 compiled into this SQLite?  Returns 1/0. */
@@ -73,10 +73,10 @@ static int have_fts5(void)
 
 /* ------------------------------------------------------------------ index */
 
-static int ix_begin(void *vc, const char *dir, jsonl_buf *err)
+static int ix_begin(void *vc, const char *dir, peer_buf *err)
 {
     fts5_ctx *c = (fts5_ctx *)vc;
-    jsonl_buf path = {NULL, 0, 0};
+    peer_buf path = {NULL, 0, 0};
     int rc;
     if (!have_fts5()) {
         set_err(err, "this SQLite library was built without FTS5", NULL);
@@ -84,7 +84,7 @@ static int ix_begin(void *vc, const char *dir, jsonl_buf *err)
     }
     db_path(&path, dir);
     rc = sqlite3_open_v2(path.s, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-    jsonl_buf_free(&path);
+    peer_buf_free(&path);
     if (rc != SQLITE_OK) {
         set_err(err, "sqlite3_open_v2", c->db);
         return -1;
@@ -105,7 +105,7 @@ static int ix_begin(void *vc, const char *dir, jsonl_buf *err)
 }
 
 static int ix_add(void *vc, const char *id, size_t id_len, const char *title, size_t title_len,
-                  const char *text, size_t text_len, jsonl_buf *err)
+                  const char *text, size_t text_len, peer_buf *err)
 {
     fts5_ctx *c = (fts5_ctx *)vc;
     sqlite3_bind_text(c->ins, 1, id, (int)id_len, SQLITE_STATIC);
@@ -119,7 +119,7 @@ static int ix_add(void *vc, const char *id, size_t id_len, const char *title, si
     return 0;
 }
 
-static int ix_finish(void *vc, jsonl_buf *err)
+static int ix_finish(void *vc, peer_buf *err)
 {
     fts5_ctx *c = (fts5_ctx *)vc;
     sqlite3_finalize(c->ins);
@@ -139,22 +139,22 @@ static int ix_finish(void *vc, jsonl_buf *err)
 /* ------------------------------------------------------------------ query */
 
 /* Append w as an FTS5 string: "w" with embedded quotes doubled. */
-static void put_quoted(jsonl_buf *b, const char *w)
+static void put_quoted(peer_buf *b, const char *w)
 {
-    jsonl_buf_putc(b, '"');
+    peer_buf_putc(b, '"');
     for (; *w; w++) {
         if (*w == '"')
-            jsonl_buf_putc(b, '"');
-        jsonl_buf_putc(b, *w);
+            peer_buf_putc(b, '"');
+        peer_buf_putc(b, *w);
     }
-    jsonl_buf_putc(b, '"');
+    peer_buf_putc(b, '"');
 }
 
 static void translate(peer_query *q)
 {
-    jsonl_buf b = {NULL, 0, 0};
+    peer_buf b = {NULL, 0, 0};
     int i;
-    jsonl_buf_clear(&b);
+    peer_buf_clear(&b);
     switch (q->cls) {
     case PQ_WORD:
         put_quoted(&b, q->words[0]);
@@ -163,34 +163,34 @@ static void translate(peer_query *q)
     case PQ_AND:
         for (i = 0; i < q->nwords; i++) {
             if (i)
-                jsonl_buf_puts(&b, q->cls == PQ_OR ? " OR " : " AND ");
+                peer_buf_puts(&b, q->cls == PQ_OR ? " OR " : " AND ");
             put_quoted(&b, q->words[i]);
         }
         break;
     case PQ_PHRASE:
-        jsonl_buf_putc(&b, '"');
+        peer_buf_putc(&b, '"');
         for (i = 0; i < q->nwords; i++) {
             const char *w;
             if (i)
-                jsonl_buf_putc(&b, ' ');
+                peer_buf_putc(&b, ' ');
             for (w = q->words[i]; *w; w++) {
                 if (*w == '"')
-                    jsonl_buf_putc(&b, '"');
-                jsonl_buf_putc(&b, *w);
+                    peer_buf_putc(&b, '"');
+                peer_buf_putc(&b, *w);
             }
         }
-        jsonl_buf_putc(&b, '"');
+        peer_buf_putc(&b, '"');
         break;
     case PQ_PREFIX:
         put_quoted(&b, q->words[0]);
-        jsonl_buf_putc(&b, '*');
+        peer_buf_putc(&b, '*');
         break;
     }
     q->eq = b.s;
 }
 
 static int search(void *vc, const peer_query *q, int k, peer_ids *ids, long long *total,
-                  jsonl_buf *err)
+                  peer_buf *err)
 {
     fts5_ctx *c = (fts5_ctx *)vc;
     int rc;
@@ -216,7 +216,7 @@ static int cmd_query(int argc, char **argv)
     const char *dir, *qfile;
     peer_query_opts o;
     fts5_ctx c;
-    jsonl_buf path = {NULL, 0, 0};
+    peer_buf path = {NULL, 0, 0};
     peer_query *qs;
     size_t nq, i;
     int rc;
@@ -238,7 +238,7 @@ static int cmd_query(int argc, char **argv)
     peer_free_queries(qs, nq);
     sqlite3_finalize(c.sel);
     sqlite3_close(c.db);
-    jsonl_buf_free(&path);
+    peer_buf_free(&path);
     return rc;
 }
 

@@ -35,10 +35,10 @@ using namespace Lucene;
 
 namespace {
 
-void set_err(jsonl_buf *err, const std::string &msg)
+void set_err(peer_buf *err, const std::string &msg)
 {
-    jsonl_buf_clear(err);
-    jsonl_buf_append(err, msg.data(), msg.size());
+    peer_buf_clear(err);
+    peer_buf_append(err, msg.data(), msg.size());
 }
 
 std::string lucene_error(const LuceneException &e)
@@ -59,7 +59,7 @@ struct LuceneIndex {
     FieldPtr id, title, text;
 };
 
-int ix_begin(void *vc, const char *dir, jsonl_buf *err)
+int ix_begin(void *vc, const char *dir, peer_buf *err)
 {
     LuceneIndex *c = static_cast<LuceneIndex *>(vc);
     try {
@@ -85,7 +85,7 @@ int ix_begin(void *vc, const char *dir, jsonl_buf *err)
 }
 
 int ix_add(void *vc, const char *id, size_t id_len, const char *title, size_t title_len,
-           const char *text, size_t text_len, jsonl_buf *err)
+           const char *text, size_t text_len, peer_buf *err)
 {
     LuceneIndex *c = static_cast<LuceneIndex *>(vc);
     try {
@@ -103,7 +103,7 @@ int ix_add(void *vc, const char *id, size_t id_len, const char *title, size_t ti
     return 0;
 }
 
-int ix_finish(void *vc, jsonl_buf *err)
+int ix_finish(void *vc, peer_buf *err)
 {
     LuceneIndex *c = static_cast<LuceneIndex *>(vc);
     try {
@@ -181,7 +181,7 @@ void translate(peer_query *q)
     q->eq = peer_strndup(u.data(), u.size());
 }
 
-int search(void *vc, const peer_query *q, int k, peer_ids *ids, long long *total, jsonl_buf *err)
+int search(void *vc, const peer_query *q, int k, peer_ids *ids, long long *total, peer_buf *err)
 {
     LuceneSearch *c = static_cast<LuceneSearch *>(vc);
     try {

@@ -12,23 +12,37 @@
  *
  * An engine supplies a peer_indexer (begin/add/finish callbacks) and a
  * translate + search callback pair; see the *_peer.c[c] files.
+ *
+ * The corpus is parsed by cli/jsonl.c, the JSON Lines parser of the
+ * `search` CLI (compiled as C and linked into every peer, see Makefile), in
+ * its lenient mode: bytes that are not UTF-8 and unpaired surrogates become
+ * U+FFFD, and \u0000 becomes a space here, so that every engine receives
+ * the same valid UTF-8 without NULs.
  */
 #ifndef PEERS_COMMON_H
 #define PEERS_COMMON_H
 
-#include "jsonl.h"
+#include "../../cli/jsonl.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
-#define PEER_FN JSONL_FN
+#if defined(__GNUC__)
+#define PEER_FN static __attribute__((unused))
+#else
+#define PEER_FN static
+#endif
 
 /* Marker file written into every INDEXDIR we create: it records which
  * engine built the index and is what allows "index" to wipe the directory
@@ -50,6 +64,203 @@ static void peer_die(const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     exit(1);
+}
+
+/* ---------------------------------------------------------------- buffers */
+
+/* A growable string; out of memory ends the program. */
+typedef struct {
+    char *s;    /* always NUL-terminated once anything was written */
+    size_t len;
+    size_t cap;
+} peer_buf;
+
+PEER_FN void peer_buf_reserve(peer_buf *b, size_t extra)
+{
+    if (b->len + extra + 1 > b->cap) {
+        size_t nc = b->cap ? b->cap : 256;
+        char *p;
+        while (nc < b->len + extra + 1)
+            nc *= 2;
+        p = (char *)realloc(b->s, nc);
+        if (!p)
+            peer_die("out of memory");
+        b->s = p;
+        b->cap = nc;
+    }
+}
+
+PEER_FN void peer_buf_clear(peer_buf *b)
+{
+    b->len = 0;
+    peer_buf_reserve(b, 0);
+    b->s[0] = '\0';
+}
+
+PEER_FN void peer_buf_append(peer_buf *b, const char *s, size_t n)
+{
+    peer_buf_reserve(b, n);
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+PEER_FN void peer_buf_puts(peer_buf *b, const char *s)
+{
+    peer_buf_append(b, s, strlen(s));
+}
+
+PEER_FN void peer_buf_putc(peer_buf *b, char c)
+{
+    peer_buf_reserve(b, 1);
+    b->s[b->len++] = c;
+    b->s[b->len] = '\0';
+}
+
+PEER_FN void peer_buf_free(peer_buf *b)
+{
+    free(b->s);
+    b->s = NULL;
+    b->len = b->cap = 0;
+}
+
+/* Append s[0..n) to b, each byte that is not part of valid UTF-8 replaced
+ * by U+FFFD (as the corpus reader does). */
+PEER_FN void peer_append_utf8_clean(peer_buf *b, const char *s, size_t n)
+{
+    while (n > 0) {
+        size_t ok = jsonl_utf8_valid(s, n);
+        peer_buf_append(b, s, ok);
+        s += ok;
+        n -= ok;
+        if (n > 0) {
+            peer_buf_append(b, "\xEF\xBF\xBD", 3);
+            s++;
+            n--;
+        }
+    }
+}
+
+/* ------------------------------------------------------------ corpus reader */
+
+typedef struct {
+    FILE *f;
+    const char *path;
+    char *line;
+    size_t linecap;
+    long lineno;
+    jsonl_parser jp;
+    /* the record read by peer_reader_next(): valid until the next call */
+    const char *id, *title, *text;
+    size_t id_len, title_len, text_len;
+    peer_buf err;
+} peer_reader;
+
+/* Open path ("-" = stdin).  Returns 0, or -1 (errno says why). */
+PEER_FN int peer_reader_open(peer_reader *r, const char *path)
+{
+    memset(r, 0, sizeof *r);
+    jsonl_init(&r->jp);
+    r->path = path;
+    r->f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    return r->f ? 0 : -1;
+}
+
+/* The string member `name` (NULs made spaces): 1 if it is a string, 0 if
+ * it is absent or null (*s = ""), -1 for another type. */
+PEER_FN int peer_member(peer_reader *r, const char *name, const char **s, size_t *len)
+{
+    const jsonl_member *m = jsonl_find(&r->jp, name);
+    *s = "";
+    *len = 0;
+    if (!m || m->type == JSONL_NULL)
+        return 0;
+    if (m->type != JSONL_STRING)
+        return -1;
+    for (size_t i = 0; i < m->value_len; i++)
+        if (m->value[i] == '\0')
+            m->value[i] = ' ';
+    *s = m->value;
+    *len = m->value_len;
+    return 1;
+}
+
+/* Read the next record.  Returns 1 (record in r->id/title/text), 0 at end
+ * of file, -1 on error (r->err.s says "PATH:LINE: what").  A record without
+ * an "id" (string or number) is an error; a missing "title"/"text" reads as
+ * "". */
+PEER_FN int peer_reader_next(peer_reader *r)
+{
+    for (;;) {
+        ssize_t n = getline(&r->line, &r->linecap, r->f);
+        const char *p;
+        size_t len, i;
+        const jsonl_member *id;
+        int rc;
+        char pos[64];
+        if (n < 0) {
+            if (ferror(r->f)) {
+                peer_buf_clear(&r->err);
+                peer_buf_puts(&r->err, r->path);
+                peer_buf_puts(&r->err, ": read error");
+                return -1;
+            }
+            return 0;
+        }
+        r->lineno++;
+        p = r->line;
+        len = (size_t)n;
+        if (len > 0 && p[len - 1] == '\n')
+            len--;
+        if (r->lineno == 1 && len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+            p += 3; /* UTF-8 BOM */
+            len -= 3;
+        }
+        for (i = 0; i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'); i++)
+            ;
+        if (i == len)
+            continue; /* blank line */
+        peer_buf_clear(&r->err);
+        snprintf(pos, sizeof pos, ":%ld: ", r->lineno);
+        peer_buf_puts(&r->err, r->path);
+        peer_buf_puts(&r->err, pos);
+        rc = jsonl_parse(&r->jp, p, len, JSONL_REPLACE_INVALID);
+        if (rc == JSONL_ENOMEM)
+            peer_die("out of memory");
+        if (rc != JSONL_OK) {
+            snprintf(pos, sizeof pos, " at column %zu", r->jp.error_column);
+            peer_buf_puts(&r->err, "invalid JSON: ");
+            peer_buf_puts(&r->err, r->jp.error);
+            peer_buf_puts(&r->err, pos);
+            return -1;
+        }
+        id = jsonl_find(&r->jp, "id");
+        if (id && id->type == JSONL_NUMBER) {
+            r->id = id->value; /* verbatim */
+            r->id_len = id->value_len;
+        } else if ((rc = peer_member(r, "id", &r->id, &r->id_len)) <= 0) {
+            peer_buf_puts(&r->err, rc < 0 ? "invalid JSON: member \"id\" is not a string or number"
+                                          : "record has no \"id\"");
+            return -1;
+        }
+        if (peer_member(r, "title", &r->title, &r->title_len) < 0 ||
+            peer_member(r, "text", &r->text, &r->text_len) < 0) {
+            peer_buf_puts(&r->err, "invalid JSON: member \"title\"/\"text\" is not a string");
+            return -1;
+        }
+        return 1;
+    }
+}
+
+PEER_FN void peer_reader_close(peer_reader *r)
+{
+    if (r->f && r->f != stdin)
+        fclose(r->f);
+    r->f = NULL;
+    free(r->line);
+    r->line = NULL;
+    jsonl_free(&r->jp);
+    peer_buf_free(&r->err);
 }
 
 PEER_FN double peer_now(void)
@@ -127,9 +338,9 @@ PEER_FN int peer_dir_is_empty(const char *dir)
 
 PEER_FN void peer_mkdir_p(const char *dir)
 {
-    jsonl_buf b = {NULL, 0, 0};
+    peer_buf b = {NULL, 0, 0};
     size_t i;
-    jsonl_buf_puts(&b, dir);
+    peer_buf_puts(&b, dir);
     for (i = 1; i <= b.len; i++) {
         if (b.s[i] == '/' || b.s[i] == '\0') {
             char c = b.s[i];
@@ -139,26 +350,26 @@ PEER_FN void peer_mkdir_p(const char *dir)
             b.s[i] = c;
         }
     }
-    jsonl_buf_free(&b);
+    peer_buf_free(&b);
 }
 
-PEER_FN void peer_marker_path(jsonl_buf *b, const char *dir)
+PEER_FN void peer_marker_path(peer_buf *b, const char *dir)
 {
-    jsonl_buf_clear(b);
-    jsonl_buf_puts(b, dir);
-    jsonl_buf_putc(b, '/');
-    jsonl_buf_puts(b, PEER_MARKER);
+    peer_buf_clear(b);
+    peer_buf_puts(b, dir);
+    peer_buf_putc(b, '/');
+    peer_buf_puts(b, PEER_MARKER);
 }
 
 /* Read the marker of dir into out (engine name); returns 0 if present. */
 PEER_FN int peer_read_marker(const char *dir, char *out, size_t outlen)
 {
-    jsonl_buf mp = {NULL, 0, 0};
+    peer_buf mp = {NULL, 0, 0};
     FILE *f;
     size_t n;
     peer_marker_path(&mp, dir);
     f = fopen(mp.s, "r");
-    jsonl_buf_free(&mp);
+    peer_buf_free(&mp);
     if (!f)
         return -1;
     n = fread(out, 1, outlen - 1, f);
@@ -175,7 +386,7 @@ PEER_FN int peer_read_marker(const char *dir, char *out, size_t outlen)
 PEER_FN void peer_prepare_index_dir(const char *dir, const char *engine)
 {
     struct stat st;
-    jsonl_buf mp = {NULL, 0, 0};
+    peer_buf mp = {NULL, 0, 0};
     FILE *f;
     char old[64];
     if (lstat(dir, &st) != 0) {
@@ -196,7 +407,7 @@ PEER_FN void peer_prepare_index_dir(const char *dir, const char *engine)
     f = fopen(mp.s, "w");
     if (!f || fprintf(f, "%s\n", engine) < 0 || fclose(f) != 0)
         peer_die("cannot write %s: %s", mp.s, strerror(errno));
-    jsonl_buf_free(&mp);
+    peer_buf_free(&mp);
 }
 
 /* Check that dir exists and, if it has a marker, that engine built it. */
@@ -217,29 +428,29 @@ PEER_FN void peer_check_index_dir(const char *dir, const char *engine)
 typedef struct {
     const char *engine;
     /* Create the index in dir (which exists, holding only the marker). */
-    int (*begin)(void *ctx, const char *dir, jsonl_buf *err);
+    int (*begin)(void *ctx, const char *dir, peer_buf *err);
     /* Add one document; strings are UTF-8 with explicit lengths (no NUL
      * inside).  title_len is 0 when the title is absent or empty. */
     int (*add)(void *ctx, const char *id, size_t id_len, const char *title, size_t title_len,
-               const char *text, size_t text_len, jsonl_buf *err);
+               const char *text, size_t text_len, peer_buf *err);
     /* Commit / optimize / close everything: after this returns, the index
      * files must be complete on disk. */
-    int (*finish)(void *ctx, jsonl_buf *err);
+    int (*finish)(void *ctx, peer_buf *err);
 } peer_indexer;
 
 PEER_FN int peer_index_main(const peer_indexer *ix, void *ctx, const char *corpus, const char *dir,
                             const char *version)
 {
-    jsonl_reader r;
-    jsonl_buf err = {NULL, 0, 0};
+    peer_reader r;
+    peer_buf err = {NULL, 0, 0};
     long long docs = 0, text_bytes = 0, index_bytes;
     double t0, t_read = 0, wall, cpu0, cpu;
     int rc;
 
-    if (jsonl_open(&r, corpus) != 0)
-        peer_die("%s: %s", r.err, strerror(errno));
+    if (peer_reader_open(&r, corpus) != 0)
+        peer_die("cannot open %s: %s", corpus, strerror(errno));
     peer_prepare_index_dir(dir, ix->engine);
-    jsonl_buf_clear(&err);
+    peer_buf_clear(&err);
 
     t0 = peer_now();
     cpu0 = peer_cpu_s();
@@ -247,22 +458,22 @@ PEER_FN int peer_index_main(const peer_indexer *ix, void *ctx, const char *corpu
         peer_die("cannot create index in %s: %s", dir, err.s);
     for (;;) {
         double tr = peer_now();
-        rc = jsonl_next(&r);
+        rc = peer_reader_next(&r);
         t_read += peer_now() - tr;
         if (rc == 0)
             break;
         if (rc < 0)
-            peer_die("%s", r.err);
-        if (ix->add(ctx, r.id.s, r.id.len, r.title.s, r.title.len, r.text.s, r.text.len, &err) != 0)
+            peer_die("%s", r.err.s);
+        if (ix->add(ctx, r.id, r.id_len, r.title, r.title_len, r.text, r.text_len, &err) != 0)
             peer_die("%s:%ld: cannot index document: %s", corpus, r.lineno, err.s);
         docs++;
-        text_bytes += (long long)(r.title.len + r.text.len);
+        text_bytes += (long long)(r.title_len + r.text_len);
     }
     if (ix->finish(ctx, &err) != 0)
         peer_die("cannot finish index: %s", err.s);
     wall = peer_now() - t0;
     cpu = peer_cpu_s() - cpu0;
-    jsonl_close(&r);
+    peer_reader_close(&r);
     index_bytes = peer_dir_bytes(dir);
 
     printf("{\"engine\":\"%s\",\"docs\":%lld,\"text_bytes\":%lld,\"wall_s\":%.3f,\"cpu_s\":%.3f,"
@@ -270,7 +481,7 @@ PEER_FN int peer_index_main(const peer_indexer *ix, void *ctx, const char *corpu
            ix->engine, docs, text_bytes, wall, cpu, peer_peak_rss_kb(), index_bytes, t_read);
     jsonl_write_string(stdout, version, strlen(version));
     printf("}\n");
-    jsonl_buf_free(&err);
+    peer_buf_free(&err);
     return fflush(stdout) == 0 ? 0 : 1;
 }
 
@@ -316,7 +527,7 @@ PEER_FN peer_query *peer_read_queries(const char *path, size_t *nq_out)
     long lineno = 0;
     ssize_t n;
     peer_query *qs = NULL;
-    jsonl_buf clean = {NULL, 0, 0};
+    peer_buf clean = {NULL, 0, 0};
 
     if (!f)
         peer_die("cannot open %s: %s", path, strerror(errno));
@@ -329,8 +540,8 @@ PEER_FN peer_query *peer_read_queries(const char *path, size_t *nq_out)
             line[--n] = '\0';
         if (n == 0 || line[0] == '#')
             continue;
-        jsonl_buf_clear(&clean);
-        jsonl_append_utf8_clean(&clean, line, (size_t)n);
+        peer_buf_clear(&clean);
+        peer_append_utf8_clean(&clean, line, (size_t)n);
         if (nq == qcap) {
             qcap = qcap ? qcap * 2 : 256;
             qs = (peer_query *)realloc(qs, qcap * sizeof *qs);
@@ -384,7 +595,7 @@ PEER_FN peer_query *peer_read_queries(const char *path, size_t *nq_out)
     if (f != stdin)
         fclose(f);
     free(line);
-    jsonl_buf_free(&clean);
+    peer_buf_free(&clean);
     *nq_out = nq;
     return qs;
 }
@@ -402,7 +613,7 @@ PEER_FN int peer_is_operator_word(const char *w)
 
 /* List of result ids of one query. */
 typedef struct {
-    jsonl_buf buf;  /* ids, each NUL-terminated */
+    peer_buf buf;  /* ids, each NUL-terminated */
     size_t *off;
     size_t n, cap;
 } peer_ids;
@@ -410,7 +621,7 @@ typedef struct {
 PEER_FN void peer_ids_clear(peer_ids *ids)
 {
     ids->n = 0;
-    jsonl_buf_clear(&ids->buf);
+    peer_buf_clear(&ids->buf);
 }
 
 PEER_FN void peer_ids_add(peer_ids *ids, const char *s, size_t len)
@@ -422,15 +633,15 @@ PEER_FN void peer_ids_add(peer_ids *ids, const char *s, size_t len)
             peer_die("out of memory");
     }
     ids->off[ids->n++] = ids->buf.len;
-    jsonl_buf_append(&ids->buf, s, len);
-    jsonl_buf_putc(&ids->buf, '\0');
+    peer_buf_append(&ids->buf, s, len);
+    peer_buf_putc(&ids->buf, '\0');
 }
 
 /* Run one query: fill ids with at most k ids, *total with the engine's
  * match count (or -1 if unknown).  On error return non-zero with a message
  * in err.  This whole call is what is timed. */
 typedef int (*peer_search_fn)(void *ctx, const peer_query *q, int k, peer_ids *ids,
-                              long long *total, jsonl_buf *err);
+                              long long *total, peer_buf *err);
 
 typedef struct {
     int k;
@@ -545,7 +756,7 @@ PEER_FN int peer_run_queries(const char *engine, peer_query *qs, size_t nq,
                              const peer_query_opts *o, peer_search_fn fn, void *ctx)
 {
     peer_ids ids;
-    jsonl_buf err = {NULL, 0, 0};
+    peer_buf err = {NULL, 0, 0};
     double *lat[PQ_NCLASS], *all;
     size_t nlat[PQ_NCLASS] = {0}, nall = 0, nvalid = 0, i, nerr = 0;
     long long total;
@@ -575,7 +786,7 @@ PEER_FN int peer_run_queries(const char *engine, peer_query *qs, size_t nq,
             if (q->cls < 0)
                 continue;
             peer_ids_clear(&ids);
-            jsonl_buf_clear(&err);
+            peer_buf_clear(&err);
             (void)fn(ctx, q, o->k, &ids, &total, &err);
             done++;
         }
@@ -595,7 +806,7 @@ PEER_FN int peer_run_queries(const char *engine, peer_query *qs, size_t nq,
             continue;
         }
         peer_ids_clear(&ids);
-        jsonl_buf_clear(&err);
+        peer_buf_clear(&err);
         total = -1;
         t0 = peer_now();
         rc = fn(ctx, q, o->k, &ids, &total, &err);
@@ -648,9 +859,9 @@ PEER_FN int peer_run_queries(const char *engine, peer_query *qs, size_t nq,
     for (c = 0; c < PQ_NCLASS; c++)
         free(lat[c]);
     free(all);
-    jsonl_buf_free(&ids.buf);
+    peer_buf_free(&ids.buf);
     free(ids.off);
-    jsonl_buf_free(&err);
+    peer_buf_free(&err);
     return fflush(stdout) == 0 ? 0 : 1;
 }
 

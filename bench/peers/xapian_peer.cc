@@ -29,10 +29,10 @@
 
 namespace {
 
-void set_err(jsonl_buf *err, const std::string &msg)
+void set_err(peer_buf *err, const std::string &msg)
 {
-    jsonl_buf_clear(err);
-    jsonl_buf_append(err, msg.data(), msg.size());
+    peer_buf_clear(err);
+    peer_buf_append(err, msg.data(), msg.size());
 }
 
 struct XapianIndex {
@@ -40,7 +40,7 @@ struct XapianIndex {
     Xapian::TermGenerator tg;
 };
 
-int ix_begin(void *vc, const char *dir, jsonl_buf *err)
+int ix_begin(void *vc, const char *dir, peer_buf *err)
 {
     XapianIndex *c = static_cast<XapianIndex *>(vc);
     try {
@@ -58,7 +58,7 @@ int ix_begin(void *vc, const char *dir, jsonl_buf *err)
 }
 
 int ix_add(void *vc, const char *id, size_t id_len, const char *title, size_t title_len,
-           const char *text, size_t text_len, jsonl_buf *err)
+           const char *text, size_t text_len, peer_buf *err)
 {
     XapianIndex *c = static_cast<XapianIndex *>(vc);
     try {
@@ -83,7 +83,7 @@ int ix_add(void *vc, const char *id, size_t id_len, const char *title, size_t ti
     return 0;
 }
 
-int ix_finish(void *vc, jsonl_buf *err)
+int ix_finish(void *vc, peer_buf *err)
 {
     XapianIndex *c = static_cast<XapianIndex *>(vc);
     try {
@@ -147,7 +147,7 @@ void translate(peer_query *q)
     q->eq = peer_strdup(s.c_str());
 }
 
-int search(void *vc, const peer_query *q, int k, peer_ids *ids, long long *total, jsonl_buf *err)
+int search(void *vc, const peer_query *q, int k, peer_ids *ids, long long *total, peer_buf *err)
 {
     XapianSearch *c = static_cast<XapianSearch *>(vc);
     try {

@@ -185,6 +185,239 @@ SRCH_API int srch_analyze(srch_analyzer *a, const char *text, size_t len,
  * the next call on the analyzer. */
 SRCH_API const char *srch_analyzer_errmsg(const srch_analyzer *a);
 
+/* ---------------------------------------------------------------------------
+ * Documents and passages
+ *
+ * A document has an external id (unique in the index: adding an id again
+ * replaces the document), an optional title, a body and optional extra
+ * stored fields. The body is split into passages: paragraphs (separated by
+ * one or more blank lines), and a paragraph longer than the index's
+ * max_passage_bytes into windows cut at a sentence end or a space. The
+ * passage is the unit that is indexed, scored and returned; passages are
+ * numbered from 1 within their document and know their byte range in the
+ * body. Every passage is indexed with its document's title (field "title").
+ * ------------------------------------------------------------------------- */
+
+#define SRCH_MAX_ID_BYTES 1024          /* longest external id */
+#define SRCH_MAX_TITLE_BYTES 65535      /* longest title */
+
+/* An extra stored field: kept with the document and returned with it, not
+ * indexed. */
+typedef struct srch_field {
+    const char *name;         /* NUL-terminated */
+    const char *value;        /* value_len bytes (UTF-8 expected) */
+    size_t value_len;
+} srch_field;
+
+/* A document to add. All pointers are borrowed for the duration of the
+ * call only: the index copies what it keeps. */
+typedef struct srch_document {
+    unsigned int version;     /* SRCH_DOCUMENT_VERSION */
+    const char *id;           /* external id, NUL-terminated, 1 to
+                                 SRCH_MAX_ID_BYTES bytes */
+    const char *title;        /* NULL or NUL-terminated */
+    const char *text;         /* the body: text_len bytes of UTF-8 (invalid
+                                 sequences are kept in the stored text and
+                                 separate words, see srch_analyze()) */
+    size_t text_len;
+    const srch_field *fields; /* nfields extra stored fields, or NULL */
+    size_t nfields;
+} srch_document;
+
+#define SRCH_DOCUMENT_VERSION 1
+#define SRCH_DOCUMENT_INIT { SRCH_DOCUMENT_VERSION, NULL, NULL, NULL, 0, NULL, 0 }
+
+/* ---------------------------------------------------------------------------
+ * Writing an index
+ *
+ * An index is a directory of immutable segments and a manifest naming the
+ * segments of the last commit. One writer at a time per index (a lock file
+ * enforces it, across processes and within one); any number of readers,
+ * each searching the snapshot of one commit while the writer works.
+ *
+ * Added and deleted documents are buffered in memory up to ram_budget, then
+ * written as a new segment. srch_index_commit() makes everything so far
+ * durable and visible atomically; until then nothing is visible to readers
+ * and srch_index_rollback() (or closing without commit) forgets it. A
+ * crash at any moment leaves the index as of the last completed commit.
+ * ------------------------------------------------------------------------- */
+
+typedef struct srch_index srch_index;
+
+typedef struct srch_index_options {
+    unsigned int version;       /* SRCH_INDEX_OPTIONS_VERSION */
+    int create;                 /* 1 (default): create the index if missing;
+                                   0: SRCH_ENOTFOUND if missing */
+    const char *language;       /* stemming language of a new index (NULL =
+                                   "french"); an existing index keeps the
+                                   language it was created with */
+    size_t ram_budget;          /* bytes buffered before a segment is
+                                   written; 0 = default (64 MiB) */
+    size_t max_passage_bytes;   /* longer paragraphs are split; 0 = default
+                                   (2048); stored in a new index */
+    int auto_merge;             /* 1 (default): merge segments after each
+                                   commit as the merge policy says */
+    int segments_per_tier;      /* merge policy; 0 = default (10) */
+    int max_merge_at_once;      /* 0 = default (10) */
+    uint64_t floor_segment_bytes;  /* smaller segments count as this size;
+                                      0 = default (2 MiB) */
+    uint64_t max_merged_bytes;  /* no merge produces a larger segment;
+                                   0 = default (5 GiB) */
+    int durable;                /* 1 (default): fsync files and directory at
+                                   commit; 0 skips the fsyncs (faster, for
+                                   throwaway indexes: a power loss may then
+                                   lose the last commits, never corrupt) */
+} srch_index_options;
+
+#define SRCH_INDEX_OPTIONS_VERSION 1
+#define SRCH_INDEX_OPTIONS_INIT { SRCH_INDEX_OPTIONS_VERSION, 1, NULL, 0, 0, 1, 0, 0, 0, 0, 1 }
+
+/* Open the index at `path` for writing (a directory, created if needed
+ * when opts->create). SRCH_ELOCKED if another writer holds it (the message
+ * says which process), SRCH_ENOTFOUND, SRCH_ECORRUPT, SRCH_EVERSION,
+ * SRCH_EIO. Files left by a crashed writer (not referenced by the last
+ * commit) are removed. The handle belongs to one thread at a time. Close
+ * with srch_index_close(). */
+SRCH_API int srch_index_open(srch_index **out, const char *path, const srch_index_options *opts);
+
+/* Release the writer and its lock. Uncommitted changes are discarded (call
+ * srch_index_commit() first to keep them). NULL is accepted. */
+SRCH_API void srch_index_close(srch_index *ix);
+
+/* Add a document; a document with the same id, committed or not, is
+ * replaced. SRCH_EINVAL for a missing or too long id or title; the index is
+ * unchanged by a failed call. */
+SRCH_API int srch_index_add(srch_index *ix, const srch_document *doc);
+
+/* Delete the document with this id. SRCH_ENOTFOUND if there is none (the
+ * index is unchanged). */
+SRCH_API int srch_index_delete(srch_index *ix, const char *id);
+
+/* Make every change so far durable and visible to readers opened from now
+ * on, atomically; then merge segments if the merge policy asks for it (a
+ * merge is committed on its own, and a failed merge does not fail the
+ * commit: it is tried again at the next commit, its message left in
+ * srch_index_errmsg()). On failure (SRCH_ENOSPC, SRCH_EIO) the last commit
+ * is intact and the pending changes are kept, so commit may be tried again;
+ * the one exception is a failure of the final fsync of the directory, after
+ * the commit point: the commit is then visible but its durability is in
+ * doubt, and the message says so. */
+SRCH_API int srch_index_commit(srch_index *ix);
+
+/* Forget every change since the last commit. */
+SRCH_API int srch_index_rollback(srch_index *ix);
+
+/* Commit, then merge until at most max_segments segments remain (1: one
+ * segment; deleted passages are reclaimed), and commit the result. Memory
+ * stays bounded whatever the index size. */
+SRCH_API int srch_index_merge(srch_index *ix, int max_segments);
+
+/* The detailed message of the writer's last failure, or "". */
+SRCH_API const char *srch_index_errmsg(const srch_index *ix);
+
+/* The index's stemming language ("french"). */
+SRCH_API const char *srch_index_language(const srch_index *ix);
+
+/* ---------------------------------------------------------------------------
+ * Reading an index
+ *
+ * A reader is a snapshot of one commit: its files are mapped read-only and
+ * checked (checksums, structure) before use. A reader may be used by many
+ * threads at once. srch_reader_reopen() picks up a newer commit cheaply:
+ * segments that did not change are shared with the old reader.
+ * ------------------------------------------------------------------------- */
+
+typedef struct srch_reader srch_reader;
+
+/* Open a snapshot of the last commit of the index at `path`.
+ * SRCH_ENOTFOUND if there is no index there, SRCH_ECORRUPT, SRCH_EVERSION,
+ * SRCH_EIO. Close with srch_reader_close(). */
+SRCH_API int srch_reader_open(srch_reader **out, const char *path);
+
+/* A reader on the newest commit. If there is none newer, *out is a new
+ * reference to the same snapshot. Either way the caller closes both `r` and
+ * *out. */
+SRCH_API int srch_reader_reopen(srch_reader **out, srch_reader *r);
+
+/* Release a reader. NULL is accepted. */
+SRCH_API void srch_reader_close(srch_reader *r);
+
+/* The detailed message of the last failure of a call on this reader made by
+ * the calling thread, or "". */
+SRCH_API const char *srch_reader_errmsg(const srch_reader *r);
+
+/* The kinds of files of a segment, for sizes by kind. */
+typedef enum srch_file_kind {
+    SRCH_FILE_TERMS = 0,      /* term dictionary (.ter) */
+    SRCH_FILE_POSTINGS,       /* passage ids and frequencies, skip data (.doc) */
+    SRCH_FILE_POSITIONS,      /* positions (.pos) */
+    SRCH_FILE_NORMS,          /* field lengths (.nrm) */
+    SRCH_FILE_STORE,          /* stored passages and documents (.sto) */
+    SRCH_FILE_DELETES,        /* deletion bitmaps (.del) */
+    SRCH_FILE_MANIFEST,       /* the commit's manifest */
+    SRCH_FILE_KINDS           /* number of kinds */
+} srch_file_kind;
+
+/* "terms", "postings", "positions", "norms", "store", "deletes",
+ * "manifest"; "" for anything else. Static string. */
+SRCH_API const char *srch_file_kind_name(int kind);
+
+/* One segment of a snapshot. */
+typedef struct srch_segment_info {
+    char name[32];            /* "s00000003" */
+    uint64_t passages;        /* live passages */
+    uint64_t documents;       /* live documents */
+    uint64_t deleted;         /* deleted passages still stored */
+    uint64_t terms;           /* distinct terms (all fields, ids excluded) */
+    uint64_t bytes[SRCH_FILE_KINDS];
+} srch_segment_info;
+
+/* The whole snapshot. */
+typedef struct srch_index_stats {
+    uint64_t generation;      /* commit number */
+    const char *language;     /* valid as long as the reader */
+    size_t segments;
+    uint64_t passages;        /* live passages */
+    uint64_t documents;       /* live documents */
+    uint64_t deleted;         /* deleted passages still stored */
+    uint64_t terms;           /* distinct terms summed over segments */
+    uint64_t bytes[SRCH_FILE_KINDS];
+    uint64_t total_bytes;
+    double avg_passage_length;   /* in tokens, live passages */
+} srch_index_stats;
+
+SRCH_API void srch_reader_stats(const srch_reader *r, srch_index_stats *out);
+
+/* Segment i (0 <= i < stats.segments) of the snapshot. SRCH_EINVAL if out
+ * of range. */
+SRCH_API int srch_reader_segment(const srch_reader *r, size_t i, srch_segment_info *out);
+
+/* A stored document, as returned by srch_reader_document(). Strings are
+ * NUL-terminated and belong to the object; free it with
+ * srch_document_view_free(). */
+typedef struct srch_document_view {
+    const char *id;
+    const char *title;        /* "" if none */
+    const char *text;         /* the body as given, text_len bytes */
+    size_t text_len;
+    size_t passages;          /* number of passages */
+    const srch_field *fields;
+    size_t nfields;
+} srch_document_view;
+
+/* Look a document up by id. SRCH_ENOTFOUND if the snapshot has no such
+ * live document. Thread-safe. */
+SRCH_API int srch_reader_document(const srch_reader *r, const char *id,
+                                  srch_document_view **out);
+SRCH_API void srch_document_view_free(srch_document_view *d);
+
+/* Verify an index without trusting it: every checksum, the structure of
+ * every file, and invariants across them (term order, postings in order
+ * and within range, counts matching the manifest). SRCH_OK, or
+ * SRCH_ECORRUPT (or another code) with a message naming the file and offset
+ * of the first fault (srch_errmsg()). */
+SRCH_API int srch_index_check(const char *path);
+
 #ifdef __cplusplus
 }
 #endif

@@ -55,4 +55,90 @@ ok "analyze help" has "$out" "usage: search analyze"
 run "$SEARCH" analyze ""
 ok "empty text" [ "$status" -eq 0 ] && [ -z "$out" ]
 
+# --- index, stats, delete, merge, check --------------------------------------
+IX="$tmp/ix"
+SEED=corpus/seed/forum-migration-2024.txt
+run "$SEARCH" index "$IX" "$SEED"
+ok "index seed" [ "$status" -eq 0 ]
+ok "index summary" has "$err" "indexed 1 documents"
+ok "no progress bar off a terminal" lacks "$err" $'\r'
+run "$SEARCH" stats --json "$IX"
+ok "stats json exit 0" [ "$status" -eq 0 ]
+ok "stats json valid" python3 -c '
+import json, sys
+s = json.loads(sys.argv[1])
+assert s["documents"] == 1 and s["passages"] == 11, s
+assert isinstance(s["segments"], list) and len(s["segments"]) == 1
+assert s["deleted"] == 0 and s["terms"] > 100
+for k in ("terms", "postings", "positions", "norms", "store", "deletes", "manifest", "total"):
+    assert k in s["bytes"], k
+' "$out"
+
+printf '%s\n' '{"id": "a", "title": "Premier", "text": "Le forum de Suzhou.\n\nSecond paragraphe."}' \
+    '{"id": "b", "text": "broken' '{"id": "c", "text": "La gouvernance mondiale."}' > "$tmp/docs.jsonl"
+run "$SEARCH" index "$IX" "$tmp/docs.jsonl"
+ok "bad line skipped" [ "$status" -eq 0 ]
+ok "bad line reported with file and line" has "$err" "docs.jsonl:2:"
+ok "skipped count" has "$err" "1 bad records skipped"
+run "$SEARCH" stats --json "$IX"
+ok "documents after jsonl" has "$out" '"documents": 3'
+
+run "$SEARCH" index --on-error fail "$IX" "$tmp/docs.jsonl"
+ok "on-error fail exit 3" [ "$status" -eq 3 ]
+ok "on-error fail commits nothing" has "$err" "nothing committed"
+run "$SEARCH" stats --json "$IX"
+ok "still 3 documents" has "$out" '"documents": 3'
+
+run "$SEARCH" index --lang english "$IX" "$tmp/docs.jsonl"
+ok "lang of existing index is a usage error" [ "$status" -eq 2 ]
+ok "lang message" has "$err" "uses french"
+run "$SEARCH" index --format nope "$IX" "$tmp/docs.jsonl"
+ok "unknown format exit 2" [ "$status" -eq 2 ]
+run "$SEARCH" index "$IX" "$tmp/missing.jsonl"
+ok "missing input exit 3" [ "$status" -eq 3 ]
+ok "missing input message" has "$err" "missing.jsonl"
+
+run "$SEARCH" delete "$IX" a nosuch
+ok "delete with a missing id exits 1" [ "$status" -eq 1 ]
+ok "delete names the missing id" has "$err" "no document 'nosuch'"
+run "$SEARCH" stats --json "$IX"
+ok "deleted counted" python3 -c '
+import json, sys
+s = json.loads(sys.argv[1])
+assert s["documents"] == 2 and s["deleted"] == 2, s
+' "$out"
+run "$SEARCH" merge "$IX"
+ok "merge exit 0" [ "$status" -eq 0 ]
+run "$SEARCH" stats --json "$IX"
+ok "merged into one segment, deletions reclaimed" python3 -c '
+import json, sys
+s = json.loads(sys.argv[1])
+assert len(s["segments"]) == 1 and s["deleted"] == 0 and s["documents"] == 2, s
+' "$out"
+run "$SEARCH" stats "$IX"
+ok "human stats" has "$out" "segments     1"
+run "$SEARCH" check "$IX"
+ok "check ok" [ "$status" -eq 0 ]
+ok "check says ok" has "$out" ": ok ("
+
+f=$(ls "$IX"/*.pos | head -1)
+printf '\xff' | dd of="$f" bs=1 seek=20 conv=notrunc 2>/dev/null
+run "$SEARCH" check "$IX"
+ok "check finds corruption" [ "$status" -eq 3 ]
+ok "check names the file" has "$err" "$(basename "$f")"
+run "$SEARCH" stats "$IX"
+ok "reader refuses corrupt index" [ "$status" -eq 3 ]
+
+run "$SEARCH" stats "$tmp/nowhere"
+ok "missing index exit 3" [ "$status" -eq 3 ]
+ok "missing index message names path" has "$err" "search: $tmp/nowhere"
+run "$SEARCH" merge --max-segments 0 "$IX"
+ok "bad max-segments exit 2" [ "$status" -eq 2 ]
+run "$SEARCH" delete "$IX"
+ok "delete without ids exit 2" [ "$status" -eq 2 ]
+for c in index delete merge stats check; do
+    run "$SEARCH" "$c" --help
+    ok "$c --help" has "$out" "usage: search $c"
+done
+
 finish

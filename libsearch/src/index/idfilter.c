@@ -1,0 +1,67 @@
+/*
+ * idfilter.c - blocked Bloom filter of document ids (see idfilter.h).
+ */
+#include "idfilter.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/hash.h"
+
+#define K 8
+
+uint64_t ls_idfilter_hash(const char *id, size_t len)
+{
+    return ls_hash_bytes(id, len);
+}
+
+static void add(ls_idfilter *f, uint64_t h)
+{
+    uint64_t *b = f->bits + 8 * ((h >> 32) % f->nblocks);
+    for (int k = 0; k < K; k++) {
+        unsigned bit = (unsigned)(h >> (3 * k)) & 511u;   /* 9 bits each, overlapping */
+        b[bit >> 6] |= 1ull << (bit & 63);
+        h = h * 0x9e3779b97f4a7c15ull + (uint64_t)k;
+    }
+}
+
+int ls_idfilter_maybe(const ls_idfilter *f, uint64_t h)
+{
+    if (!f->bits)
+        return 1;
+    const uint64_t *b = f->bits + 8 * ((h >> 32) % f->nblocks);
+    for (int k = 0; k < K; k++) {
+        unsigned bit = (unsigned)(h >> (3 * k)) & 511u;
+        if (!(b[bit >> 6] >> (bit & 63) & 1))
+            return 0;
+        h = h * 0x9e3779b97f4a7c15ull + (uint64_t)k;
+    }
+    return 1;
+}
+
+int ls_idfilter_build(ls_idfilter *f, const ls_segment *s, ls_err *err)
+{
+    uint64_t n = s->td.nid_terms;
+    f->nblocks = (size_t)(n * 16 / 512) + 1;
+    f->bits = calloc(f->nblocks * 8, sizeof *f->bits);
+    if (!f->bits)
+        return ls_err_set(err, SRCH_ENOMEM, "out of memory building an id filter");
+    ls_term_iter it;
+    unsigned char first = LS_FIELD_ID;
+    ls_term_iter_seek(&it, &s->td, &first, 1);
+    int r;
+    while ((r = ls_term_iter_next(&it)) > 0 && it.key[0] == LS_FIELD_ID)
+        add(f, ls_idfilter_hash((const char *)it.key + 1, it.klen - 1));
+    if (r < 0) {
+        ls_idfilter_free(f);
+        return ls_err_set(err, SRCH_ECORRUPT, "segment %s: malformed term dictionary", s->name);
+    }
+    return SRCH_OK;
+}
+
+void ls_idfilter_free(ls_idfilter *f)
+{
+    free(f->bits);
+    f->bits = NULL;
+    f->nblocks = 0;
+}

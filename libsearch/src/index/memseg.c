@@ -1,0 +1,778 @@
+/*
+ * memseg.c - in-memory inversion of added documents and their flush to a
+ * segment (see memseg.h).
+ */
+#include "memseg.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "index/passage.h"
+#include "util/hash.h"
+#include "util/varint.h"
+
+/* Slice sizes by level; the last 4 bytes of a slice link to the next. */
+static const uint32_t slice_size[] = {16, 32, 64, 128, 256, 512, 1024, 2048};
+#define MAX_LEVEL (sizeof slice_size / sizeof slice_size[0] - 1)
+
+typedef struct stream {
+    uint32_t head, cur, end;  /* pool offsets; end = link field of the slice */
+    uint8_t level;
+} stream;
+
+typedef struct memterm {
+    uint32_t df;
+    uint32_t last_doc;        /* passage being accumulated, UINT32_MAX none */
+    uint32_t written_doc;     /* passage of the last entry written, -1 */
+    uint32_t freq;            /* in last_doc */
+    uint32_t last_pos;
+    stream docs, pos;
+    struct memterm *stem;     /* word entries: the body entry of their stem */
+    uint32_t hash;
+    uint16_t klen;
+    unsigned char key[];      /* field byte + term */
+} memterm;
+
+/* The term table: open addressing, 16-byte slots holding the hash, so that
+ * a probe touches the slot array only until the entry is found. */
+typedef struct tslot {
+    uint32_t hash;
+    memterm *t;
+} tslot;
+
+/* A token of the passage being added, waiting for its batch. */
+typedef struct pend {
+    uint32_t word_off, word_len;   /* "W" + word in scratch */
+    uint32_t term_off, term_len;   /* "B" + term in scratch */
+    uint32_t pos;
+    uint32_t hash;                 /* of the word key */
+} pend;
+
+/* A title token resolved once per document. */
+typedef struct title_tok {
+    memterm *t;
+    uint32_t pos;
+} title_tok;
+
+/* A document's id, for the flush. */
+typedef struct id_ref {
+    const char *id;
+    uint32_t len;
+    uint32_t first, count;
+} id_ref;
+
+struct ls_memseg {
+    size_t max_passage_bytes;
+    tslot *slots;             /* term table */
+    size_t mask, nterms;
+    ls_strmap ids;            /* document id -> last document with it */
+    ls_arena arena;           /* memterms */
+    unsigned char *pool;      /* slices */
+    size_t pool_len, pool_cap;
+    ls_buf docs;              /* document records (see add_doc_record) */
+    ls_buf passages;          /* passage records */
+    uint16_t *norms;          /* body, title per passage */
+    size_t norms_cap;
+    uint64_t *deleted;        /* bitmap of deleted passages */
+    size_t del_cap;           /* words */
+    uint32_t ndeleted, ndeleted_docs;
+    uint32_t npassages, ndocs;
+    int rc;                   /* sticky allocation failure while adding */
+    /* scratch */
+    unsigned char key[LS_MAX_TERM_BYTES];
+    title_tok *title_toks;
+    size_t ntitle, title_cap;
+    pend *pends;              /* tokens of the current passage */
+    size_t npend, pend_cap;
+    ls_buf scratch;           /* their keys */
+    int failed;               /* an allocation failed inside a callback */
+    uint32_t *positions;
+    size_t positions_cap;
+};
+
+/* ------------------------------------------------------------------ slices */
+
+static int pool_alloc(ls_memseg *m, uint32_t size, uint32_t *off)
+{
+    if (m->pool_len + size > m->pool_cap) {
+        size_t cap = m->pool_cap ? m->pool_cap * 2 : 256 << 10;
+        while (cap < m->pool_len + size)
+            cap *= 2;
+        if (cap > UINT32_MAX)
+            return -1;
+        unsigned char *p = realloc(m->pool, cap);
+        if (!p)
+            return -1;
+        m->pool = p;
+        m->pool_cap = cap;
+    }
+    *off = (uint32_t)m->pool_len;
+    m->pool_len += size;
+    return 0;
+}
+
+static int stream_init(ls_memseg *m, stream *s)
+{
+    uint32_t off;
+    if (pool_alloc(m, slice_size[0], &off) != 0)
+        return -1;
+    s->head = s->cur = off;
+    s->end = off + slice_size[0] - 4;
+    s->level = 0;
+    return 0;
+}
+
+static inline int stream_byte(ls_memseg *m, stream *s, unsigned char b)
+{
+    if (s->cur == s->end) {
+        uint8_t level = (uint8_t)(s->level < MAX_LEVEL ? s->level + 1u : MAX_LEVEL);
+        uint32_t off;
+        if (pool_alloc(m, slice_size[level], &off) != 0)
+            return -1;
+        ls_put_u32(m->pool + s->end, off);
+        s->cur = off;
+        s->end = off + slice_size[level] - 4;
+        s->level = level;
+    }
+    m->pool[s->cur++] = b;
+    return 0;
+}
+
+static inline int stream_varint(ls_memseg *m, stream *s, uint64_t v)
+{
+    while (v >= 0x80) {
+        if (stream_byte(m, s, (unsigned char)(v | 0x80)) != 0)
+            return -1;
+        v >>= 7;
+    }
+    return stream_byte(m, s, (unsigned char)v);
+}
+
+typedef struct stream_reader {
+    const unsigned char *pool;
+    uint32_t cur, end, stop;
+    uint8_t level;
+} stream_reader;
+
+static void reader_init(stream_reader *r, const ls_memseg *m, const stream *s)
+{
+    r->pool = m->pool;
+    r->cur = s->head;
+    r->end = s->head + slice_size[0] - 4;
+    r->stop = s->cur;
+    r->level = 0;
+}
+
+static inline uint64_t reader_varint(stream_reader *r)
+{
+    uint64_t v = 0;
+    for (int shift = 0; r->cur != r->stop; shift += 7) {
+        if (r->cur == r->end) {
+            r->cur = ls_get_u32(r->pool + r->end);
+            r->level = (uint8_t)(r->level < MAX_LEVEL ? r->level + 1u : MAX_LEVEL);
+            r->end = r->cur + slice_size[r->level] - 4;
+        }
+        unsigned char b = r->pool[r->cur++];
+        v |= (uint64_t)(b & 0x7F) << shift;
+        if (b < 0x80)
+            break;
+    }
+    return v;
+}
+
+/* ------------------------------------------------------------------ memseg */
+
+int ls_memseg_new(ls_memseg **out, size_t max_passage_bytes, ls_err *err)
+{
+    ls_memseg *m = calloc(1, sizeof *m);
+    *out = NULL;
+    if (!m)
+        return ls_err_set(err, SRCH_ENOMEM, "out of memory creating the write buffer");
+    m->mask = (1 << 12) - 1;
+    m->slots = calloc(m->mask + 1, sizeof *m->slots);
+    if (!m->slots || ls_strmap_init(&m->ids, 1024) != 0) {
+        free(m->slots);
+        free(m);
+        return ls_err_set(err, SRCH_ENOMEM, "out of memory creating the write buffer");
+    }
+    ls_arena_init(&m->arena, 256 << 10);
+    m->max_passage_bytes = max_passage_bytes;
+    *out = m;
+    return SRCH_OK;
+}
+
+void ls_memseg_free(ls_memseg *m)
+{
+    if (!m)
+        return;
+    free(m->slots);
+    ls_strmap_free(&m->ids);
+    ls_arena_free(&m->arena);
+    free(m->pool);
+    ls_buf_free(&m->docs);
+    ls_buf_free(&m->passages);
+    ls_buf_free(&m->scratch);
+    free(m->title_toks);
+    free(m->pends);
+    free(m->norms);
+    free(m->deleted);
+    free(m->positions);
+    free(m);
+}
+
+void ls_memseg_reset(ls_memseg *m)
+{
+    memset(m->slots, 0, (m->mask + 1) * sizeof *m->slots);
+    m->nterms = 0;
+    ls_strmap_clear(&m->ids);
+    ls_arena_reset(&m->arena);
+    m->pool_len = 0;
+    m->docs.len = 0;
+    m->passages.len = 0;
+    if (m->deleted)
+        memset(m->deleted, 0, m->del_cap * sizeof *m->deleted);
+    m->ndeleted = 0;
+    m->ndeleted_docs = 0;
+    m->npassages = 0;
+    m->ndocs = 0;
+}
+
+uint32_t ls_memseg_passages(const ls_memseg *m)
+{
+    return m->npassages;
+}
+
+uint32_t ls_memseg_docs(const ls_memseg *m)
+{
+    return m->ndocs;
+}
+
+size_t ls_memseg_bytes(const ls_memseg *m)
+{
+    return (m->mask + 1) * sizeof *m->slots + ls_strmap_bytes(&m->ids) +
+           ls_arena_bytes(&m->arena) + m->pool_cap + m->docs.cap + m->passages.cap +
+           m->norms_cap * 2 * sizeof *m->norms + m->del_cap * 8;
+}
+
+static inline uint32_t key_hash(const unsigned char *key, size_t klen)
+{
+    return (uint32_t)ls_hash_bytes(key, klen);
+}
+
+static int grow_table(ls_memseg *m)
+{
+    size_t cap = (m->mask + 1) * 2;
+    tslot *ns = calloc(cap, sizeof *ns);
+    if (!ns)
+        return -1;
+    for (size_t i = 0; i <= m->mask; i++)
+        if (m->slots[i].t) {
+            size_t j = m->slots[i].hash & (cap - 1);
+            while (ns[j].t)
+                j = (j + 1) & (cap - 1);
+            ns[j] = m->slots[i];
+        }
+    free(m->slots);
+    m->slots = ns;
+    m->mask = cap - 1;
+    return 0;
+}
+
+/* The entry of key, created if absent; NULL when out of memory. */
+static memterm *get_term(ls_memseg *m, const unsigned char *key, size_t klen, uint32_t h)
+{
+    size_t i = h & m->mask;
+    for (; m->slots[i].t; i = (i + 1) & m->mask) {
+        memterm *t = m->slots[i].t;
+        if (m->slots[i].hash == h && t->klen == klen && memcmp(t->key, key, klen) == 0)
+            return t;
+    }
+    if ((m->nterms + 1) * 2 > m->mask + 1) {
+        if (grow_table(m) != 0)
+            return NULL;
+        for (i = h & m->mask; m->slots[i].t; i = (i + 1) & m->mask)
+            ;
+    }
+    memterm *t = ls_arena_alloc(&m->arena, sizeof *t + klen);
+    if (!t || stream_init(m, &t->docs) != 0 ||
+        (ls_field_has_positions(key[0]) && stream_init(m, &t->pos) != 0))
+        return NULL;
+    t->df = 0;
+    t->last_doc = UINT32_MAX;
+    t->written_doc = UINT32_MAX;
+    t->freq = 0;
+    t->last_pos = 0;
+    t->stem = NULL;
+    t->hash = h;
+    t->klen = (uint16_t)klen;
+    memcpy(t->key, key, klen);
+    m->slots[i].hash = h;
+    m->slots[i].t = t;
+    m->nterms++;
+    return t;
+}
+
+/* One occurrence of term t in passage p (at position pos if it has
+ * positions). */
+static int add_occurrence(ls_memseg *m, memterm *t, uint32_t p, uint32_t pos)
+{
+    if (t->last_doc != p) {
+        if (t->last_doc != UINT32_MAX) {
+            uint32_t delta = t->last_doc - t->written_doc;
+            if (stream_varint(m, &t->docs, (uint64_t)delta << 1 | (t->freq == 1)) != 0 ||
+                (t->freq != 1 && stream_varint(m, &t->docs, t->freq) != 0))
+                return -1;
+            t->written_doc = t->last_doc;
+        }
+        t->last_doc = p;
+        t->freq = 0;
+        t->df++;
+        t->last_pos = 0;
+    }
+    t->freq++;
+    if (ls_field_has_positions(t->key[0])) {
+        if (stream_varint(m, &t->pos, t->freq == 1 ? pos : pos - t->last_pos) != 0)
+            return -1;
+        t->last_pos = pos;
+    }
+    return 0;
+}
+
+/* Keys are stored in the scratch buffer as field byte + bytes. */
+static int put_key(ls_memseg *m, unsigned char field, const char *s, size_t n, uint32_t *off)
+{
+    *off = (uint32_t)m->scratch.len;
+    return ls_buf_add(&m->scratch, &field, 1) || ls_buf_add(&m->scratch, s, n);
+}
+
+static int body_cb(void *ctx, const srch_token *t)
+{
+    ls_memseg *m = ctx;
+    if (m->npend == m->pend_cap) {
+        size_t cap = m->pend_cap ? m->pend_cap * 2 : 256;
+        pend *v = realloc(m->pends, cap * sizeof *v);
+        if (!v)
+            return m->failed = 1, -1;
+        m->pends = v;
+        m->pend_cap = cap;
+    }
+    pend *p = &m->pends[m->npend];
+    if (put_key(m, LS_FIELD_WORD, t->word, t->word_len, &p->word_off) ||
+        put_key(m, LS_FIELD_BODY, t->term, t->term_len, &p->term_off))
+        return m->failed = 1, -1;
+    p->word_len = (uint32_t)t->word_len + 1;
+    p->term_len = (uint32_t)t->term_len + 1;
+    p->pos = t->position;
+    m->npend++;
+    return 0;
+}
+
+static int title_cb(void *ctx, const srch_token *t)
+{
+    ls_memseg *m = ctx;
+    if (m->ntitle == m->title_cap) {
+        size_t cap = m->title_cap ? m->title_cap * 2 : 32;
+        title_tok *v = realloc(m->title_toks, cap * sizeof *v);
+        if (!v)
+            return m->failed = 1, -1;
+        m->title_toks = v;
+        m->title_cap = cap;
+    }
+    m->key[0] = LS_FIELD_TITLE;
+    memcpy(m->key + 1, t->term, t->term_len);
+    memterm *e = get_term(m, m->key, t->term_len + 1, key_hash(m->key, t->term_len + 1));
+    if (!e)
+        return m->failed = 1, -1;
+    m->title_toks[m->ntitle].t = e;
+    m->title_toks[m->ntitle].pos = t->position;
+    m->ntitle++;
+    return 0;
+}
+
+/* Invert the pending tokens of passage p: hash and prefetch the slots of
+ * the whole batch first (the table is far larger than the caches), then
+ * find each word's entry, and through its link, its stem's entry. */
+static int invert_passage(ls_memseg *m, uint32_t p)
+{
+    const unsigned char *sc = m->scratch.p;
+    for (size_t i = 0; i < m->npend; i++) {
+        pend *q = &m->pends[i];
+        q->hash = key_hash(sc + q->word_off, q->word_len);
+        __builtin_prefetch(&m->slots[q->hash & m->mask]);
+    }
+    for (size_t i = 0; i < m->npend; i++) {
+        pend *q = &m->pends[i];
+        memterm *w = get_term(m, sc + q->word_off, q->word_len, q->hash);
+        if (!w)
+            return -1;
+        if (!w->stem) {
+            const unsigned char *k = sc + q->term_off;
+            if (!(w->stem = get_term(m, k, q->term_len, key_hash(k, q->term_len))))
+                return -1;
+        }
+        if (add_occurrence(m, w, p, 0) != 0 || add_occurrence(m, w->stem, p, q->pos) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int grow_per_passage(ls_memseg *m, size_t need)
+{
+    if (need > m->norms_cap) {
+        size_t cap = m->norms_cap ? m->norms_cap : 1024;
+        while (cap < need)
+            cap *= 2;
+        uint16_t *n = realloc(m->norms, cap * 2 * sizeof *n);
+        if (!n)
+            return -1;
+        m->norms = n;
+        m->norms_cap = cap;
+    }
+    size_t words = (need + 63) / 64;
+    if (words > m->del_cap) {
+        size_t cap = m->del_cap ? m->del_cap : 64;
+        while (cap < words)
+            cap *= 2;
+        uint64_t *d = realloc(m->deleted, cap * sizeof *d);
+        if (!d)
+            return -1;
+        memset(d + m->del_cap, 0, (cap - m->del_cap) * sizeof *d);
+        m->deleted = d;
+        m->del_cap = cap;
+    }
+    return 0;
+}
+
+/* Delete the passages of one document. */
+static void mark_deleted(ls_memseg *m, uint32_t first, uint32_t count)
+{
+    uint32_t newly = 0;
+    for (uint32_t i = first; i < first + count; i++) {
+        uint64_t bit = 1ull << (i & 63);
+        if (!(m->deleted[i >> 6] & bit)) {
+            m->deleted[i >> 6] |= bit;
+            newly++;
+        }
+    }
+    m->ndeleted += newly;
+    m->ndeleted_docs += newly > 0;
+}
+
+/* Document record: u32 id_len, id, u32 title_len, title, u32 lead_len,
+ * lead, u32 nfields, u32 fields_len, fields (store format), u32 first
+ * passage, u32 passage count. Passage record: u32 start, u32 end, u32
+ * stored_len, stored. */
+static int put_u32(ls_buf *b, uint32_t v)
+{
+    unsigned char x[4];
+    ls_put_u32(x, v);
+    return ls_buf_add(b, x, 4);
+}
+
+int ls_memseg_add(ls_memseg *m, srch_analyzer *a, const srch_document *doc, int *replaced,
+                  ls_err *err)
+{
+    *replaced = 0;
+    size_t id_len = strlen(doc->id);
+    size_t title_len = doc->title ? strlen(doc->title) : 0;
+    ls_span *spans = NULL;
+    size_t nspans = 0;
+    int rc = SRCH_OK;
+    if (doc->text_len >= UINT32_MAX)
+        return ls_err_set(err, SRCH_EINVAL, "document '%s': body of %zu bytes (limit 4 GiB)",
+                          doc->id, doc->text_len);
+    if (ls_split_passages(doc->text ? doc->text : "", doc->text_len, m->max_passage_bytes,
+                          &spans, &nspans) != 0)
+        return ls_err_set(err, SRCH_ENOMEM, "out of memory splitting '%s'", doc->id);
+    if ((uint64_t)m->npassages + nspans > LS_MAX_PASSAGES_PER_SEGMENT) {
+        free(spans);
+        return ls_err_set(err, SRCH_ELIMIT, "too many passages in one segment");
+    }
+    /* The records first, so that a failure while inverting leaves a
+     * complete (deleted) document behind. */
+    size_t docs_len = m->docs.len, passages_len = m->passages.len;
+    uint32_t first = m->npassages;
+    int inserted;
+    ls_strmap_slot *idslot = NULL;
+    if (grow_per_passage(m, (size_t)m->npassages + nspans) != 0 ||
+        !(idslot = ls_strmap_upsert(&m->ids, doc->id, id_len, &inserted)))
+        goto oom;
+    void *old = idslot->value;
+    int bad = put_u32(&m->docs, (uint32_t)id_len) || ls_buf_add(&m->docs, doc->id, id_len) ||
+              put_u32(&m->docs, (uint32_t)title_len) ||
+              ls_buf_add(&m->docs, doc->title, title_len) ||
+              put_u32(&m->docs, spans[0].start) || ls_buf_add(&m->docs, doc->text, spans[0].start) ||
+              put_u32(&m->docs, (uint32_t)doc->nfields);
+    size_t flen_at = m->docs.len;
+    bad = bad || put_u32(&m->docs, 0);
+    for (size_t i = 0; !bad && i < doc->nfields; i++) {
+        const srch_field *f = &doc->fields[i];
+        size_t nl = strlen(f->name);
+        bad = ls_buf_varint(&m->docs, nl) || ls_buf_add(&m->docs, f->name, nl) ||
+              ls_buf_varint(&m->docs, f->value_len) ||
+              ls_buf_add(&m->docs, f->value, f->value_len);
+    }
+    if (!bad)
+        ls_put_u32(m->docs.p + flen_at, (uint32_t)(m->docs.len - flen_at - 4));
+    bad = bad || put_u32(&m->docs, first) || put_u32(&m->docs, (uint32_t)nspans);
+    for (size_t i = 0; !bad && i < nspans; i++)
+        bad = put_u32(&m->passages, spans[i].start) || put_u32(&m->passages, spans[i].end) ||
+              put_u32(&m->passages, spans[i].stored_end - spans[i].start) ||
+              ls_buf_add(&m->passages, doc->text + spans[i].start,
+                         spans[i].stored_end - spans[i].start);
+    if (bad) {
+        m->docs.len = docs_len;
+        m->passages.len = passages_len;
+        goto oom;   /* the id slot is unchanged (or new and empty) */
+    }
+    if (old) {   /* replacing a document of the memseg */
+        uint64_t v = (uint64_t)(uintptr_t)old;
+        uint32_t p = (uint32_t)v, n = (uint32_t)(v >> 32);
+        if (!((m->deleted[p >> 6] >> (p & 63)) & 1)) {
+            mark_deleted(m, p, n);
+            *replaced = 1;
+        }
+    }
+    /* nspans >= 1, so the value is never NULL */
+    idslot->value = (void *)(uintptr_t)((uint64_t)nspans << 32 | first);
+    m->ndocs++;
+    m->npassages += (uint32_t)nspans;
+
+    /* Invert: the title once (its entries are reused for every passage),
+     * then each passage in a batch. */
+    m->ntitle = 0;
+    m->failed = 0;
+    if (title_len && (rc = srch_analyze(a, doc->title, title_len, title_cb, m)) != SRCH_OK)
+        goto fail;
+    for (size_t i = 0; i < nspans; i++) {
+        uint32_t p = first + (uint32_t)i;
+        m->npend = 0;
+        m->scratch.len = 0;
+        rc = srch_analyze(a, doc->text + spans[i].start, spans[i].end - spans[i].start, body_cb,
+                          m);
+        if (rc != SRCH_OK || invert_passage(m, p) != 0)
+            goto fail;
+        for (size_t k = 0; k < m->ntitle; k++)
+            if (add_occurrence(m, m->title_toks[k].t, p, m->title_toks[k].pos) != 0)
+                goto fail;
+        m->norms[2 * p] = m->npend > 0xFFFF ? 0xFFFF : (uint16_t)m->npend;
+        m->norms[2 * p + 1] = m->ntitle > 0xFFFF ? 0xFFFF : (uint16_t)m->ntitle;
+    }
+    free(spans);
+    return SRCH_OK;
+
+fail:
+    /* The passages stay, deleted, so that the records remain consistent. */
+    for (size_t i = 0; i < nspans; i++) {
+        m->norms[2 * (first + i)] = 0;
+        m->norms[2 * (first + i) + 1] = 0;
+    }
+    mark_deleted(m, first, (uint32_t)nspans);
+    free(spans);
+    if (rc != SRCH_OK && rc != SRCH_EABORT)
+        return rc;
+    return ls_err_set(err, SRCH_ENOMEM, "out of memory indexing '%s'", doc->id);
+oom:
+    free(spans);
+    return ls_err_set(err, SRCH_ENOMEM, "out of memory indexing '%s'", doc->id);
+}
+
+int ls_memseg_find(const ls_memseg *m, const char *id, size_t id_len, uint32_t *first,
+                   uint32_t *count)
+{
+    ls_strmap_slot *slot = ls_strmap_find(&m->ids, id, id_len);
+    if (!slot || !slot->value)
+        return 0;
+    /* The map holds the last document with this id (count << 32 | first):
+     * earlier ones were deleted when it replaced them. */
+    uint64_t v = (uint64_t)(uintptr_t)slot->value;
+    uint32_t p = (uint32_t)v, n = (uint32_t)(v >> 32);
+    if ((m->deleted[p >> 6] >> (p & 63)) & 1)
+        return 0;
+    *first = p;
+    *count = n;
+    return 1;
+}
+
+void ls_memseg_delete_doc(ls_memseg *m, uint32_t first, uint32_t count)
+{
+    mark_deleted(m, first, count);
+}
+
+/* ------------------------------------------------------------------- flush */
+
+static int cmp_terms(const void *a, const void *b)
+{
+    const memterm *x = *(const memterm *const *)a, *y = *(const memterm *const *)b;
+    size_t n = x->klen < y->klen ? x->klen : y->klen;
+    int c = memcmp(x->key, y->key, n);
+    return c ? c : (x->klen > y->klen) - (x->klen < y->klen);
+}
+
+static int cmp_ids(const void *a, const void *b)
+{
+    const id_ref *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->id, y->id, n);
+    if (c)
+        return c;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    return (x->first > y->first) - (x->first < y->first);
+}
+
+static uint32_t field_len(const ls_memseg *m, unsigned char field, uint32_t p)
+{
+    if (field == LS_FIELD_BODY || field == LS_FIELD_WORD)
+        return m->norms[2 * p];
+    if (field == LS_FIELD_TITLE)
+        return m->norms[2 * p + 1];
+    return 0;
+}
+
+static int write_term(ls_memseg *m, ls_segment_writer *w, const memterm *t)
+{
+    int with_pos = ls_field_has_positions(t->key[0]);
+    stream_reader dr, pr = {0};
+    reader_init(&dr, m, &t->docs);
+    if (with_pos)
+        reader_init(&pr, m, &t->pos);
+    ls_segw_term_begin(w, t->key, t->klen);
+    uint32_t doc = UINT32_MAX;
+    for (uint32_t i = 0; i < t->df; i++) {
+        uint32_t freq;
+        if (i + 1 < t->df) {
+            uint64_t v = reader_varint(&dr);
+            doc += (uint32_t)(v >> 1);
+            freq = v & 1 ? 1 : (uint32_t)reader_varint(&dr);
+        } else {
+            doc = t->last_doc;   /* the pending entry */
+            freq = t->freq;
+        }
+        if (with_pos) {
+            if (freq > m->positions_cap) {
+                size_t cap = m->positions_cap ? m->positions_cap : 64;
+                while (cap < freq)
+                    cap *= 2;
+                uint32_t *v = realloc(m->positions, cap * sizeof *v);
+                if (!v)
+                    return ls_err_set(w->err, SRCH_ENOMEM, "out of memory flushing");
+                m->positions = v;
+                m->positions_cap = cap;
+            }
+            uint32_t pos = 0;
+            for (uint32_t k = 0; k < freq; k++) {
+                uint32_t d = (uint32_t)reader_varint(&pr);
+                pos = k ? pos + d : d;
+                m->positions[k] = pos;
+            }
+        }
+        int rc = ls_pw_add(&w->pw, doc, freq, m->positions, field_len(m, t->key[0], doc));
+        if (rc != SRCH_OK)
+            return rc;
+    }
+    return ls_segw_term_end(w);
+}
+
+/* The id terms: one key per distinct id, an entry per document with it. */
+static int write_ids(ls_segment_writer *w, const id_ref *ids, size_t n)
+{
+    unsigned char key[LS_MAX_TERM_BYTES];
+    key[0] = LS_FIELD_ID;
+    for (size_t i = 0; i < n;) {
+        memcpy(key + 1, ids[i].id, ids[i].len);
+        ls_segw_term_begin(w, key, ids[i].len + 1);
+        size_t j = i;
+        for (; j < n && ids[j].len == ids[i].len && memcmp(ids[j].id, ids[i].id, ids[i].len) == 0; j++) {
+            int rc = ls_pw_add(&w->pw, ids[j].first, ids[j].count, NULL, 0);
+            if (rc != SRCH_OK)
+                return rc;
+        }
+        int rc = ls_segw_term_end(w);
+        if (rc != SRCH_OK)
+            return rc;
+        i = j;
+    }
+    return SRCH_OK;
+}
+
+int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable,
+                    ls_segment_meta *meta, ls_deletes **deletes, ls_err *err)
+{
+    *deletes = NULL;
+    memterm **terms = malloc((m->nterms ? m->nterms : 1) * sizeof *terms);
+    id_ref *ids = malloc((m->ndocs ? m->ndocs : 1) * sizeof *ids);
+    ls_segment_writer w;
+    int rc = SRCH_OK, opened = 0;
+    if (!terms || !ids) {
+        rc = ls_err_set(err, SRCH_ENOMEM, "out of memory flushing");
+        goto done;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i <= m->mask; i++)
+        if (m->slots[i].t && m->slots[i].t->df)
+            terms[n++] = m->slots[i].t;
+    qsort(terms, n, sizeof *terms, cmp_terms);
+
+    if ((rc = ls_segw_open(&w, dir, id, durable, err)) != SRCH_OK)
+        goto done;
+    opened = 1;
+    for (uint32_t p = 0; p < m->npassages && rc == SRCH_OK; p++)
+        rc = ls_segw_norms(&w, m->norms[2 * p], m->norms[2 * p + 1]);
+    /* stored records, in order; collect the ids on the way */
+    const unsigned char *d = m->docs.p, *pp = m->passages.p;
+    for (uint32_t k = 0; k < m->ndocs && rc == SRCH_OK; k++) {
+        ls_doc_rec rec;
+        memset(&rec, 0, sizeof rec);
+        rec.id_len = ls_get_u32(d), rec.id = (const char *)d + 4, d += 4 + rec.id_len;
+        rec.title_len = ls_get_u32(d), rec.title = (const char *)d + 4, d += 4 + rec.title_len;
+        rec.lead_len = ls_get_u32(d), rec.lead = (const char *)d + 4, d += 4 + rec.lead_len;
+        rec.nfields = ls_get_u32(d);
+        rec.fields_len = ls_get_u32(d + 4);
+        rec.fields = d + 8;
+        d += 8 + rec.fields_len;
+        rec.first_passage = ls_get_u32(d);
+        rec.npassages = ls_get_u32(d + 4);
+        d += 8;
+        ids[k].id = rec.id;
+        ids[k].len = (uint32_t)rec.id_len;
+        ids[k].first = rec.first_passage;
+        ids[k].count = rec.npassages;
+        rc = ls_store_add_doc(&w.sw, &rec);
+        for (uint32_t i = 0; i < rec.npassages && rc == SRCH_OK; i++) {
+            uint32_t start = ls_get_u32(pp), end = ls_get_u32(pp + 4), sl = ls_get_u32(pp + 8);
+            rc = ls_store_add_passage(&w.sw, i + 1, start, end, (const char *)pp + 12, sl);
+            pp += 12 + sl;
+        }
+    }
+    qsort(ids, m->ndocs, sizeof *ids, cmp_ids);
+    /* terms in key order: body (B), ids (I), title (T), words (W) */
+    size_t i = 0;
+    for (; i < n && rc == SRCH_OK && terms[i]->key[0] < LS_FIELD_ID; i++)
+        rc = write_term(m, &w, terms[i]);
+    if (rc == SRCH_OK)
+        rc = write_ids(&w, ids, m->ndocs);
+    for (; i < n && rc == SRCH_OK; i++)
+        rc = write_term(m, &w, terms[i]);
+    if (rc == SRCH_OK) {
+        opened = 0;
+        rc = ls_segw_finish(&w, meta);
+    }
+    if (rc == SRCH_OK && m->ndeleted) {
+        ls_deletes *del = ls_deletes_new(m->npassages);
+        if (!del) {
+            rc = ls_err_set(err, SRCH_ENOMEM, "out of memory flushing");
+        } else {
+            memcpy(del->words, m->deleted, ((m->npassages + 63) / 64) * sizeof *del->words);
+            del->count = m->ndeleted;
+            del->docs = m->ndeleted_docs;
+            *deletes = del;
+        }
+    }
+done:
+    if (opened)
+        ls_segw_abort(&w);
+    free(terms);
+    free(ids);
+    return rc;
+}

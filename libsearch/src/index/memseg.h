@@ -1,0 +1,66 @@
+/*
+ * memseg.h - the writer's in-memory segment: documents added since the
+ * last flush, analyzed and inverted, until they are written as a segment.
+ *
+ * Each term (field byte + term) has two byte streams in a shared slice
+ * pool, as in Lucene's in-memory postings: passage entries (varint delta
+ * << 1 | freq == 1, then freq if not 1) and positions (varints: first
+ * absolute, then gaps). A stream is a chain of slices of growing size whose
+ * last 4 bytes point to the next slice. The entry of a term's current
+ * passage is written when the term shows up in a later passage, or at
+ * flush. Stored data (document and passage records) and field lengths are
+ * kept in flat buffers. ls_memseg_bytes() is what the RAM budget counts.
+ *
+ * Speed: a passage's tokens are analyzed into a batch, whose hash slots are
+ * prefetched before the lookups; a token costs one lookup, of its word's
+ * entry, which links to its stem's entry; a title's entries are looked up
+ * once per document. Document ids are kept apart (a map from id to the
+ * document's passages) and become the id terms at flush.
+ *
+ * Indexed per passage: body terms (stemmed, with positions), body words
+ * (folded, unstemmed, no positions), title terms (with positions, the
+ * document's title repeated for each of its passages), and for the
+ * document's first passage its id (freq = number of passages).
+ */
+#ifndef LS_MEMSEG_H
+#define LS_MEMSEG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "index/segment.h"
+#include "libsearch.h"
+#include "util/arena.h"
+#include "util/strmap.h"
+
+typedef struct ls_memseg ls_memseg;
+
+int ls_memseg_new(ls_memseg **out, size_t max_passage_bytes, ls_err *err);
+void ls_memseg_free(ls_memseg *m);
+/* Forget every document (after a flush or a rollback). */
+void ls_memseg_reset(ls_memseg *m);
+
+/* Analyze and add a document. If a live document of the memseg had the
+ * same id, it is deleted and *replaced set to 1 (else 0): on failure
+ * nothing changes. */
+int ls_memseg_add(ls_memseg *m, srch_analyzer *a, const srch_document *doc, int *replaced,
+                  ls_err *err);
+
+/* The passages of the live document with this id: 1 if there is one, 0
+ * if not. */
+int ls_memseg_find(const ls_memseg *m, const char *id, size_t id_len, uint32_t *first,
+                   uint32_t *count);
+/* Delete a document found by ls_memseg_find(). */
+void ls_memseg_delete_doc(ls_memseg *m, uint32_t first, uint32_t count);
+
+uint32_t ls_memseg_passages(const ls_memseg *m);
+uint32_t ls_memseg_docs(const ls_memseg *m);
+size_t ls_memseg_bytes(const ls_memseg *m);
+
+/* Write the memseg as segment `id` in dir. *deletes receives the bitmap of
+ * passages deleted while in memory (NULL if none). The memseg is unchanged
+ * (reset it once the segment is safely part of the writer's view). */
+int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable,
+                    ls_segment_meta *meta, ls_deletes **deletes, ls_err *err);
+
+#endif

@@ -1,0 +1,228 @@
+/*
+ * merger.c - merge segments into one, streaming (see merger.h).
+ *
+ * Passages keep their order: input 0's live passages first, then input
+ * 1's, and so on; a live passage's new id is its input's base plus its rank
+ * among the live passages of its input. Terms are merged k-way from the
+ * inputs' dictionaries in key order; for each term the inputs' postings are
+ * read in input order, deleted passages dropped, ids remapped, positions
+ * copied, and written through the same postings writer a flush uses (so the
+ * block bounds are recomputed from the lengths of the surviving passages).
+ * Stored records are decompressed and recompressed block by block.
+ *
+ * Memory: one decoded block per input (postings and store), the output
+ * buffers, the skip entries of the term being written (16 bytes per 128
+ * passages of that term) and a rank table of 4 bytes per 64 passages per
+ * input: bounded by constants and the largest posting list, not by the
+ * size of the index.
+ */
+#include "merger.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/varint.h"
+
+typedef struct input {
+    const ls_segment *seg;
+    const ls_deletes *del;
+    uint32_t base;            /* new id of its first live passage */
+    uint32_t *rank;           /* live passages before each 64-passage word */
+    ls_term_iter it;
+    int has;                  /* it holds a current term */
+} input;
+
+static inline uint32_t new_id(const input *in, uint32_t p)
+{
+    if (!in->del)
+        return in->base + p;
+    uint64_t w = in->del->words[p >> 6];
+    uint64_t below = (p & 63) ? ~w & ((1ull << (p & 63)) - 1) : 0;
+    return in->base + in->rank[p >> 6] + (uint32_t)__builtin_popcountll(below);
+}
+
+static int key_cmp(const ls_term_iter *a, const ls_term_iter *b)
+{
+    size_t n = a->klen < b->klen ? a->klen : b->klen;
+    int c = memcmp(a->key, b->key, n);
+    return c ? c : (a->klen > b->klen) - (a->klen < b->klen);
+}
+
+static int advance(input *in, ls_err *err)
+{
+    int r = ls_term_iter_next(&in->it);
+    if (r < 0)
+        return ls_err_set(err, SRCH_ECORRUPT, "segment %s: malformed term dictionary",
+                          in->seg->name);
+    in->has = r;
+    return SRCH_OK;
+}
+
+/* Copy one term's entries from input `in` into the output term. */
+static int copy_postings(ls_segment_writer *w, input *in, uint32_t **pos, size_t *pos_cap,
+                         ls_err *err)
+{
+    const unsigned char *key = in->it.key;
+    int with_pos = ls_field_has_positions(key[0]);
+    int field = key[0] == LS_FIELD_TITLE ? LS_NORM_TITLE : LS_NORM_BODY;
+    ls_postings p;
+    int rc = ls_segment_postings(in->seg, key, &in->it.ti, &p, err);
+    if (rc != SRCH_OK)
+        return rc;
+    for (uint32_t d = ls_postings_next(&p); d != LS_NO_DOC; d = ls_postings_next(&p)) {
+        if (ls_deleted(in->del, d))
+            continue;
+        uint32_t f = ls_postings_freq(&p);
+        if (with_pos) {
+            if (f > *pos_cap) {
+                size_t cap = *pos_cap ? *pos_cap : 64;
+                while (cap < f)
+                    cap *= 2;
+                uint32_t *v = realloc(*pos, cap * sizeof *v);
+                if (!v)
+                    return ls_err_set(err, SRCH_ENOMEM, "out of memory merging");
+                *pos = v;
+                *pos_cap = cap;
+            }
+            if (ls_postings_positions(&p, *pos, f) != (int)f)
+                break;
+        }
+        uint32_t len = key[0] == LS_FIELD_ID ? 0 : ls_segment_norm(in->seg, d, field);
+        if ((rc = ls_pw_add(&w->pw, new_id(in, d), f, *pos, len)) != SRCH_OK)
+            return rc;
+    }
+    if (p.corrupt)
+        return ls_err_set(err, SRCH_ECORRUPT, "segment %s: malformed postings",
+                          in->seg->name);
+    return SRCH_OK;
+}
+
+static int merge_store(ls_segment_writer *w, input *in, ls_err *err)
+{
+    const ls_store *s = &in->seg->store;
+    ls_store_cursor dc, pc;
+    ls_store_cursor_init(&dc, s, 1);
+    ls_store_cursor_init(&pc, s, 0);
+    int rc = SRCH_OK;
+    for (uint32_t k = 0; k < s->ndocs && rc == SRCH_OK; k++) {
+        ls_doc_rec doc;
+        if ((rc = ls_store_cursor_doc(&dc, &doc, err)) != SRCH_OK)
+            break;
+        if (doc.first_passage != pc.next || doc.npassages == 0 ||
+            doc.npassages > s->npassages - doc.first_passage) {
+            rc = ls_err_set(err, SRCH_ECORRUPT, "segment %s: document %u has bad passages",
+                            in->seg->name, k);
+            break;
+        }
+        int live = !ls_deleted(in->del, doc.first_passage);
+        if (live) {
+            doc.first_passage = new_id(in, doc.first_passage);
+            rc = ls_store_add_doc(&w->sw, &doc);
+        }
+        for (uint32_t i = 0; i < doc.npassages && rc == SRCH_OK; i++) {
+            ls_passage_rec pr;
+            uint32_t p = pc.next;
+            if ((rc = ls_store_cursor_passage(&pc, &pr, err)) != SRCH_OK)
+                break;
+            if (live)
+                rc = ls_store_add_passage(&w->sw, i + 1, pr.start, pr.end, pr.stored,
+                                          pr.stored_len);
+            if (rc == SRCH_OK && live)
+                rc = ls_segw_norms(w, ls_segment_norm(in->seg, p, LS_NORM_BODY),
+                                   ls_segment_norm(in->seg, p, LS_NORM_TITLE));
+        }
+    }
+    ls_store_cursor_free(&dc);
+    ls_store_cursor_free(&pc);
+    return rc;
+}
+
+int ls_merge(const char *dir, ls_segment *const *segs, ls_deletes *const *dels, size_t n,
+             uint64_t id, int durable, ls_segment_meta *meta, ls_err *err)
+{
+    input *in = calloc(n ? n : 1, sizeof *in);
+    uint32_t *pos = NULL;
+    size_t pos_cap = 0;
+    ls_segment_writer w;
+    int rc = SRCH_OK, opened = 0;
+    if (!in)
+        return ls_err_set(err, SRCH_ENOMEM, "out of memory merging");
+    uint64_t base = 0;
+    for (size_t i = 0; i < n; i++) {
+        in[i].seg = segs[i];
+        in[i].del = dels[i] && dels[i]->count ? dels[i] : NULL;
+        in[i].base = (uint32_t)base;
+        uint32_t np = segs[i]->meta.npassages;
+        if (in[i].del) {
+            size_t words = (np + 63) / 64;
+            in[i].rank = malloc((words + 1) * sizeof *in[i].rank);
+            if (!in[i].rank) {
+                rc = ls_err_set(err, SRCH_ENOMEM, "out of memory merging");
+                goto done;
+            }
+            uint32_t live = 0;
+            for (size_t k = 0; k < words; k++) {
+                in[i].rank[k] = live;
+                live += 64 - (uint32_t)__builtin_popcountll(in[i].del->words[k]);
+            }
+            base += np - in[i].del->count;
+        } else {
+            base += np;
+        }
+    }
+    if (base > LS_MAX_PASSAGES_PER_SEGMENT) {
+        rc = ls_err_set(err, SRCH_ELIMIT, "merged segment would hold %llu passages",
+                        (unsigned long long)base);
+        goto done;
+    }
+    if ((rc = ls_segw_open(&w, dir, id, durable, err)) != SRCH_OK)
+        goto done;
+    opened = 1;
+    for (size_t i = 0; i < n && rc == SRCH_OK; i++) {
+        rc = merge_store(&w, &in[i], err);
+        ls_map_release(&segs[i]->maps[4]);
+    }
+    for (size_t i = 0; i < n && rc == SRCH_OK; i++) {
+        ls_term_iter_seek(&in[i].it, &segs[i]->td, (const unsigned char *)"", 0);
+        rc = advance(&in[i], err);
+    }
+    uint64_t copied = 0;
+    while (rc == SRCH_OK) {
+        if (++copied % 8192 == 0)   /* keep the inputs' pages out of our RSS */
+            for (size_t i = 0; i < n; i++)
+                for (int k = 0; k < LS_SEGMENT_FILES; k++)
+                    ls_map_release(&segs[i]->maps[k]);
+        /* the smallest current key */
+        input *min = NULL;
+        for (size_t i = 0; i < n; i++)
+            if (in[i].has && (!min || key_cmp(&in[i].it, &min->it) < 0))
+                min = &in[i];
+        if (!min)
+            break;
+        unsigned char key[LS_MAX_TERM_BYTES];
+        size_t klen = min->it.klen;
+        memcpy(key, min->it.key, klen);
+        ls_segw_term_begin(&w, key, klen);
+        for (size_t i = 0; i < n && rc == SRCH_OK; i++) {
+            if (!in[i].has || in[i].it.klen != klen || memcmp(in[i].it.key, key, klen) != 0)
+                continue;
+            rc = copy_postings(&w, &in[i], &pos, &pos_cap, err);
+            if (rc == SRCH_OK)
+                rc = advance(&in[i], err);
+        }
+        if (rc == SRCH_OK)
+            rc = ls_segw_term_end(&w);
+    }
+    if (rc == SRCH_OK) {
+        opened = 0;
+        rc = ls_segw_finish(&w, meta);
+    }
+done:
+    if (opened)
+        ls_segw_abort(&w);
+    for (size_t i = 0; i < n; i++)
+        free(in[i].rank);
+    free(in);
+    free(pos);
+    return rc;
+}

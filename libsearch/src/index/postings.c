@@ -1,0 +1,430 @@
+/*
+ * postings.c - postings writer and iterator (format in postings.h and
+ * docs/FORMAT.md).
+ */
+#include "postings.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/varint.h"
+
+#define HEADER_FIXED 12      /* u32 last_doc + 4 x u16 */
+#define SKIP_SIZE 16
+
+static inline uint16_t sat16(uint32_t v)
+{
+    return v > 0xFFFF ? 0xFFFF : (uint16_t)v;
+}
+
+/* ------------------------------------------------------------------ writer */
+
+void ls_pw_init(ls_postings_writer *w, ls_wfile *doc, ls_wfile *pos)
+{
+    memset(w, 0, sizeof *w);
+    w->doc = doc;
+    w->pos = pos;
+}
+
+void ls_pw_free(ls_postings_writer *w)
+{
+    free(w->skips);
+    w->skips = NULL;
+}
+
+void ls_pw_begin(ls_postings_writer *w, int with_pos)
+{
+    w->with_pos = with_pos && w->pos;
+    w->df = 0;
+    w->prev = UINT32_MAX;
+    w->data_start = ls_wfile_offset(w->doc);
+    w->pos_start = w->with_pos ? ls_wfile_offset(w->pos) : 0;
+    w->max_tf = 0;
+    w->min_len = 0xFFFF;
+    w->blk_max_tf = 0;
+    w->blk_min_len = 0xFFFF;
+    w->n = 0;
+    w->nskips = 0;
+}
+
+static int flush_block(ls_postings_writer *w)
+{
+    unsigned bd = ls_bits_needed(w->deltas, LS_BLOCK);
+    unsigned bf = ls_bits_needed(w->freqs, LS_BLOCK);
+    unsigned char *p = w->packed;
+    *p++ = (unsigned char)bd;
+    *p++ = (unsigned char)bf;
+    ls_pack128(w->deltas, bd, p);
+    p += 16 * bd;
+    ls_pack128(w->freqs, bf, p);
+    p += 16 * bf;
+    int rc = ls_wfile_write(w->doc, w->packed, (size_t)(p - w->packed));
+    if (rc != SRCH_OK)
+        return rc;
+    if (w->nskips == w->skips_cap) {
+        size_t cap = w->skips_cap ? w->skips_cap * 2 : 64;
+        unsigned char *s = realloc(w->skips, cap * SKIP_SIZE);
+        if (!s)
+            return ls_err_set(w->doc->err, SRCH_ENOMEM, "out of memory writing postings");
+        w->skips = s;
+        w->skips_cap = cap;
+    }
+    unsigned char *e = w->skips + w->nskips++ * SKIP_SIZE;
+    uint64_t doc_end = ls_wfile_offset(w->doc) - w->data_start;
+    uint64_t pos_end = w->with_pos ? ls_wfile_offset(w->pos) - w->pos_start : 0;
+    if (doc_end > UINT32_MAX || pos_end > UINT32_MAX)
+        return ls_err_set(w->doc->err, SRCH_ELIMIT, "postings of one term exceed 4 GiB");
+    ls_put_u32(e, w->prev);
+    ls_put_u32(e + 4, (uint32_t)doc_end);
+    ls_put_u32(e + 8, (uint32_t)pos_end);
+    ls_put_u16(e + 12, w->blk_max_tf);
+    ls_put_u16(e + 14, w->blk_min_len);
+    w->n = 0;
+    w->blk_max_tf = 0;
+    w->blk_min_len = 0xFFFF;
+    return SRCH_OK;
+}
+
+int ls_pw_add(ls_postings_writer *w, uint32_t doc, uint32_t freq, const uint32_t *positions,
+              uint32_t len)
+{
+    if (w->with_pos) {
+        unsigned char buf[LS_VARINT_MAX * 8];
+        size_t k = 0;
+        uint32_t last = 0;
+        for (uint32_t i = 0; i < freq; i++) {
+            k = (size_t)(ls_put_varint(buf + k, i ? positions[i] - last : positions[i]) - buf);
+            last = positions[i];
+            if (k > sizeof buf - LS_VARINT_MAX) {
+                ls_wfile_write(w->pos, buf, k);
+                k = 0;
+            }
+        }
+        ls_wfile_write(w->pos, buf, k);
+    }
+    if (w->df == 0) {
+        w->first_doc = doc;
+        w->first_freq = freq;
+    }
+    w->deltas[w->n] = doc - w->prev - 1;   /* prev starts at -1 */
+    w->freqs[w->n] = freq - 1;
+    w->n++;
+    w->df++;
+    w->prev = doc;
+    uint16_t tf = sat16(freq), l = sat16(len);
+    if (tf > w->blk_max_tf)
+        w->blk_max_tf = tf;
+    if (l < w->blk_min_len)
+        w->blk_min_len = l;
+    if (tf > w->max_tf)
+        w->max_tf = tf;
+    if (l < w->min_len)
+        w->min_len = l;
+    if (w->n == LS_BLOCK)
+        return flush_block(w);
+    return w->doc->rc;
+}
+
+int ls_pw_end(ls_postings_writer *w, ls_term_info *ti)
+{
+    memset(ti, 0, sizeof *ti);
+    ti->df = w->df;
+    ti->pos_off = w->pos_start;
+    if (w->df == 1) {
+        ti->single_doc = w->first_doc;
+        ti->single_freq = w->first_freq;
+        return w->doc->rc;
+    }
+    /* the tail: entries of the pending partial block as varints */
+    for (int i = 0; i < w->n; i++) {
+        uint32_t delta = w->deltas[i] + 1, freq = w->freqs[i] + 1;
+        ls_wfile_varint(w->doc, (uint64_t)delta << 1 | (freq == 1));
+        if (freq != 1)
+            ls_wfile_varint(w->doc, freq);
+    }
+    uint64_t header = ls_wfile_offset(w->doc);
+    unsigned char h[HEADER_FIXED];
+    ls_put_u32(h, w->prev);
+    ls_put_u16(h + 4, w->max_tf);
+    ls_put_u16(h + 6, w->min_len);
+    ls_put_u16(h + 8, w->blk_max_tf);
+    ls_put_u16(h + 10, w->n ? w->blk_min_len : 0xFFFF);
+    ls_wfile_varint(w->doc, header - w->data_start);
+    ls_wfile_write(w->doc, h, sizeof h);
+    ls_wfile_write(w->doc, w->skips, w->nskips * SKIP_SIZE);
+    ti->doc_off = header;
+    return w->doc->rc;
+}
+
+/* ------------------------------------------------------------------ reader */
+
+int ls_postings_open(ls_postings *p, const ls_term_info *ti, const ls_map *doc_map,
+                     const ls_map *pos_map, uint32_t ndocs, int with_pos, ls_err *err)
+{
+    memset(p, 0, sizeof *p);
+    p->df = ti->df;
+    p->ndocs = ndocs;
+    p->with_pos = with_pos;
+    p->doc = LS_NO_DOC;
+    if (with_pos) {
+        if (ti->pos_off < LS_HEADER_SIZE || ti->pos_off > LS_HEADER_SIZE + pos_map->body_len)
+            return ls_err_set(err, SRCH_ECORRUPT, "positions offset %llu out of range",
+                              (unsigned long long)ti->pos_off);
+        p->pos_base = pos_map->data + ti->pos_off;
+        p->pos_limit = pos_map->body + pos_map->body_len;
+    }
+    if (ti->df == 0)
+        return ls_err_set(err, SRCH_ECORRUPT, "term with no postings");
+    if (ti->df == 1) {
+        if (ti->single_doc >= ndocs || ti->single_freq == 0)
+            return ls_err_set(err, SRCH_ECORRUPT, "postings entry out of range");
+        p->docs[0] = ti->single_doc;
+        p->freqs[0] = ti->single_freq;
+        p->n = 1;
+        p->loaded = 1;
+        p->last_doc = ti->single_doc;
+        p->max_tf = p->tail_max_tf = sat16(ti->single_freq);
+        p->min_len = p->tail_min_len = 0;   /* the length is not known here */
+        p->pos_ptr = p->pos_base;
+        return SRCH_OK;
+    }
+    const unsigned char *lo = doc_map->body, *hi = doc_map->body + doc_map->body_len;
+    if (ti->doc_off < LS_HEADER_SIZE || ti->doc_off >= LS_HEADER_SIZE + doc_map->body_len)
+        return ls_err_set(err, SRCH_ECORRUPT, "postings offset %llu out of range",
+                          (unsigned long long)ti->doc_off);
+    const unsigned char *h = doc_map->data + ti->doc_off;
+    uint64_t data_len;
+    const unsigned char *q = ls_get_varint(h, hi, &data_len);
+    p->nfull = ti->df / LS_BLOCK;
+    if (!q || data_len > (uint64_t)(h - lo) || (size_t)(hi - q) < HEADER_FIXED ||
+        (size_t)(hi - q - HEADER_FIXED) / SKIP_SIZE < p->nfull)
+        return ls_err_set(err, SRCH_ECORRUPT, "postings header at %llu is malformed",
+                          (unsigned long long)ti->doc_off);
+    p->data = h - data_len;
+    p->data_end = h;
+    p->last_doc = ls_get_u32(q);
+    p->max_tf = ls_get_u16(q + 4);
+    p->min_len = ls_get_u16(q + 6);
+    p->tail_max_tf = ls_get_u16(q + 8);
+    p->tail_min_len = ls_get_u16(q + 10);
+    p->skip = q + HEADER_FIXED;
+    if (p->last_doc >= ndocs)
+        return ls_err_set(err, SRCH_ECORRUPT, "postings at %llu point past the segment",
+                          (unsigned long long)ti->doc_off);
+    return SRCH_OK;
+}
+
+static inline uint32_t skip_last(const ls_postings *p, uint32_t b)
+{
+    return ls_get_u32(p->skip + (size_t)b * SKIP_SIZE);
+}
+
+static inline uint32_t skip_doc_end(const ls_postings *p, uint32_t b)
+{
+    return ls_get_u32(p->skip + (size_t)b * SKIP_SIZE + 4);
+}
+
+static inline uint32_t skip_pos_end(const ls_postings *p, uint32_t b)
+{
+    return ls_get_u32(p->skip + (size_t)b * SKIP_SIZE + 8);
+}
+
+static uint32_t fail(ls_postings *p)
+{
+    p->corrupt = 1;
+    p->doc = LS_NO_DOC;
+    p->n = 0;
+    return LS_NO_DOC;
+}
+
+/* Decode block p->block into docs/freqs; position the positions cursor. */
+static int load_block(ls_postings *p)
+{
+    uint32_t b = p->block;
+    uint32_t start = b ? skip_doc_end(p, b - 1) : 0;
+    uint32_t prev = b ? skip_last(p, b - 1) : UINT32_MAX;
+    size_t data_len = (size_t)(p->data_end - p->data);
+    if (start > data_len)
+        return -1;
+    const unsigned char *s = p->data + start;
+    if (b < p->nfull) {
+        uint32_t end = skip_doc_end(p, b);
+        if (end > data_len || end < start + 2)
+            return -1;
+        unsigned bd = s[0], bf = s[1];
+        if (bd > 32 || bf > 32 || (size_t)(end - start) != 2 + 16 * (size_t)(bd + bf))
+            return -1;
+        ls_unpack128(s + 2, bd, p->docs);
+        ls_unpack128(s + 2 + 16 * bd, bf, p->freqs);
+        int64_t d = b ? (int64_t)prev : -1;
+        for (int i = 0; i < LS_BLOCK; i++) {
+            d += (int64_t)p->docs[i] + 1;
+            if (d >= (int64_t)p->ndocs)
+                return -1;
+            p->docs[i] = (uint32_t)d;
+            p->freqs[i] += 1;
+            if (p->freqs[i] == 0)
+                return -1;
+        }
+        if (p->docs[LS_BLOCK - 1] != skip_last(p, b))
+            return -1;
+        p->n = LS_BLOCK;
+    } else {
+        uint32_t count = p->df - p->nfull * LS_BLOCK;
+        const unsigned char *q = s, *end = p->data_end;
+        uint64_t d = prev;
+        for (uint32_t i = 0; i < count; i++) {
+            uint64_t v, f = 1;
+            if (!(q = ls_get_varint(q, end, &v)) || (v >> 1) == 0)
+                return -1;
+            if (!(v & 1) && (!(q = ls_get_varint(q, end, &f)) || f < 2 || f > UINT32_MAX))
+                return -1;
+            d = (uint32_t)(d + (v >> 1));
+            if (d >= p->ndocs || (i > 0 && d <= p->docs[i - 1]) || (v >> 1) > p->ndocs)
+                return -1;
+            p->docs[i] = (uint32_t)d;
+            p->freqs[i] = (uint32_t)f;
+        }
+        if (q != end || count == 0)
+            return -1;
+        p->n = (int)count;
+    }
+    p->loaded = 1;
+    if (p->with_pos) {
+        uint32_t pstart = b ? skip_pos_end(p, b - 1) : 0;
+        if (pstart > (size_t)(p->pos_limit - p->pos_base))
+            return -1;
+        p->pos_ptr = p->pos_base + pstart;
+        p->pos_i = 0;
+    }
+    return 0;
+}
+
+uint32_t ls_postings_next(ls_postings *p)
+{
+    if (!p->started) {
+        p->started = 1;
+        p->block = 0;
+        if (p->df > 1 && load_block(p) != 0)
+            return fail(p);
+        p->i = 0;
+        return p->doc = p->n ? p->docs[0] : LS_NO_DOC;
+    }
+    if (p->doc == LS_NO_DOC)
+        return LS_NO_DOC;
+    if (++p->i < p->n)
+        return p->doc = p->docs[p->i];
+    if (p->df == 1 || p->block >= p->nfull ||
+        (p->block + 1 == p->nfull && p->df % LS_BLOCK == 0)) {   /* no tail */
+        p->i = p->n;
+        return p->doc = LS_NO_DOC;
+    }
+    p->block++;
+    if (load_block(p) != 0)
+        return fail(p);
+    p->i = 0;
+    return p->doc = p->docs[0];
+}
+
+uint32_t ls_postings_seek(ls_postings *p, uint32_t target)
+{
+    if (p->started) {
+        if (p->doc == LS_NO_DOC || p->doc >= target)
+            return p->doc;
+    }
+    if (target > p->last_doc) {
+        p->started = 1;
+        p->i = p->n;
+        return p->doc = LS_NO_DOC;
+    }
+    if (p->df == 1) {
+        p->started = 1;
+        p->i = 0;
+        return p->doc = p->docs[0];
+    }
+    uint32_t b = p->started ? p->block : 0;
+    if (b < p->nfull && skip_last(p, b) < target) {
+        /* gallop then binary search over the fixed-width skip entries */
+        uint32_t lo = b + 1, step = 1, hi = lo;
+        while (hi < p->nfull && skip_last(p, hi) < target) {
+            lo = hi + 1;
+            hi += step;
+            step *= 2;
+        }
+        if (hi > p->nfull)
+            hi = p->nfull;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (skip_last(p, mid) < target)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        b = lo;
+    }
+    if (!p->started || b != p->block || !p->loaded) {
+        p->block = b;
+        p->started = 1;
+        if (load_block(p) != 0)
+            return fail(p);
+        p->i = 0;
+    }
+    while (p->i < p->n && p->docs[p->i] < target)
+        p->i++;
+    if (p->i == p->n)   /* cannot happen with consistent skip data */
+        return fail(p);
+    return p->doc = p->docs[p->i];
+}
+
+int ls_postings_positions(ls_postings *p, uint32_t *out, uint32_t max)
+{
+    if (!p->with_pos || p->doc == LS_NO_DOC)
+        return -1;
+    const unsigned char *q = p->pos_ptr, *end = p->pos_limit;
+    uint64_t v;
+    if (p->df == 1)
+        p->pos_i = 0, q = p->pos_base;
+    while (p->pos_i < p->i) {   /* skip the positions of earlier entries */
+        for (uint32_t k = 0; k < p->freqs[p->pos_i]; k++)
+            if (!(q = ls_get_varint(q, end, &v)))
+                return p->corrupt = 1, -1;
+        p->pos_i++;
+    }
+    /* stay at the start of this entry: its positions may be asked again */
+    p->pos_ptr = q;
+    uint32_t f = p->freqs[p->i], n = 0;
+    uint64_t pos = 0;
+    for (uint32_t k = 0; k < f; k++) {
+        if (!(q = ls_get_varint(q, end, &v)) || (k > 0 && v == 0))
+            return p->corrupt = 1, -1;
+        pos = k ? pos + v : v;
+        if (pos > UINT32_MAX)
+            return p->corrupt = 1, -1;
+        if (n < max)
+            out[n++] = (uint32_t)pos;
+    }
+    return (int)n;
+}
+
+int ls_postings_block_bound(ls_postings *p, uint32_t target, uint32_t *last_doc,
+                            uint16_t *max_tf, uint16_t *min_len)
+{
+    if (target > p->last_doc)
+        return -1;
+    uint32_t b = p->started && p->block < p->nfull ? p->block : 0;
+    if (p->started && p->block >= p->nfull)
+        b = p->nfull;
+    while (b < p->nfull && skip_last(p, b) < target)
+        b++;
+    if (b < p->nfull) {
+        const unsigned char *e = p->skip + (size_t)b * SKIP_SIZE;
+        *last_doc = ls_get_u32(e);
+        *max_tf = ls_get_u16(e + 12);
+        *min_len = ls_get_u16(e + 14);
+    } else {
+        *last_doc = p->last_doc;
+        *max_tf = p->tail_max_tf;
+        *min_len = p->tail_min_len;
+    }
+    return 0;
+}

@@ -1,0 +1,135 @@
+/*
+ * postings.h - the postings codec: for each term, the passages it occurs
+ * in, with frequencies, positions and per-block score bounds.
+ *
+ * Format (docs/FORMAT.md, "Postings"). A term with df >= 2 has in .doc:
+ *
+ *   data:   full blocks of 128 entries, then a tail of df % 128 entries
+ *     full block: bits_d u8, bits_f u8, 128 (delta - 1) packed with bits_d,
+ *                 128 (freq - 1) packed with bits_f (bitpack.h)
+ *     tail entry: varint (delta << 1 | (freq == 1)), varint freq if != 1
+ *     delta = passage id - previous id (the first previous is -1)
+ *   header (the term info's doc_off points here):
+ *     varint data_len          bytes of data just before the header
+ *     u32 last_doc             the list's last passage
+ *     u16 max_tf, u16 min_len  bound over the whole list
+ *     u16 max_tf, u16 min_len  bound over the tail
+ *     skip entries, one per full block, 16 bytes each:
+ *       u32 last_doc, u32 doc_end (data offset after the block),
+ *       u32 pos_end (offset after the block's positions, from pos_off),
+ *       u16 max_tf, u16 min_len (saturated)
+ *
+ * A term with df == 1 keeps its passage and frequency in the dictionary.
+ * Positions (fields that have them) go to .pos from the term's pos_off:
+ * for each entry in order, freq varints: the first position, then the
+ * gaps (>= 1) to the next.
+ *
+ * The bound (max_tf, min_len) of a block holds for any BM25 parameters:
+ * the score grows with tf and falls with the length, so no entry of the
+ * block scores above tf = max_tf at length min_len.
+ *
+ * The writer streams: entries come in passage order and only the current
+ * block, its positions and the skip entries are held in memory. The reader
+ * is an iterator with next/seek over a mapped file, checking every bound it
+ * reads; on malformed data it stops (LS_NO_DOC) and sets `corrupt`.
+ */
+#ifndef LS_POSTINGS_H
+#define LS_POSTINGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "index/format.h"
+#include "util/bitpack.h"
+#include "util/file.h"
+
+typedef struct ls_term_info {
+    uint32_t df;              /* passages containing the term */
+    uint32_t single_doc;      /* df == 1: the passage */
+    uint32_t single_freq;     /* df == 1: its frequency */
+    uint64_t doc_off;         /* df >= 2: file offset of the header in .doc */
+    uint64_t pos_off;         /* file offset of the positions in .pos */
+} ls_term_info;
+
+/* ---- writer ---- */
+
+typedef struct ls_postings_writer {
+    ls_wfile *doc, *pos;      /* the segment's files (shared by all terms) */
+    int with_pos;             /* current term has positions */
+    uint32_t df, prev;        /* entries so far, last passage (or -1) */
+    uint64_t data_start;      /* doc file offset of the term's data */
+    uint64_t pos_start;       /* pos file offset of the term's positions */
+    uint32_t first_doc, first_freq;
+    uint16_t max_tf, min_len; /* whole term */
+    uint16_t blk_max_tf, blk_min_len;   /* pending block */
+    int n;                    /* entries in the pending block */
+    uint32_t deltas[LS_BLOCK], freqs[LS_BLOCK];
+    unsigned char *skips;     /* 16 bytes per full block */
+    size_t nskips, skips_cap;
+    unsigned char packed[16 * 32 * 2 + 2];
+} ls_postings_writer;
+
+void ls_pw_init(ls_postings_writer *w, ls_wfile *doc, ls_wfile *pos);
+void ls_pw_free(ls_postings_writer *w);
+void ls_pw_begin(ls_postings_writer *w, int with_pos);
+/* One entry: passage `doc` (increasing), `freq` >= 1, its positions
+ * (freq of them, increasing; ignored without positions), and the passage's
+ * length in the term's field (for the score bounds). */
+int ls_pw_add(ls_postings_writer *w, uint32_t doc, uint32_t freq, const uint32_t *positions,
+              uint32_t len);
+/* Finish the term; fills *ti. A term with no entry must not be ended. */
+int ls_pw_end(ls_postings_writer *w, ls_term_info *ti);
+
+/* ---- reader ---- */
+
+typedef struct ls_postings {
+    /* list */
+    const unsigned char *data, *data_end;   /* the term's data */
+    const unsigned char *skip;              /* skip entries */
+    const unsigned char *pos_base, *pos_limit;
+    uint32_t df, nfull, ndocs;              /* ndocs: passages in segment */
+    uint32_t last_doc;                      /* of the whole list */
+    uint16_t max_tf, min_len;               /* whole list */
+    uint16_t tail_max_tf, tail_min_len;
+    int with_pos;
+    /* cursor */
+    uint32_t block;           /* current block (nfull = the tail) */
+    uint32_t base;            /* id before the current block's first entry */
+    int started;              /* next() or seek() was called */
+    int loaded;               /* current block decoded into docs/freqs */
+    int n, i;                 /* entries in the block, current index */
+    uint32_t doc;             /* current passage, LS_NO_DOC at the end */
+    uint32_t docs[LS_BLOCK], freqs[LS_BLOCK];
+    /* positions: the block's positions are read lazily */
+    const unsigned char *pos_ptr;   /* start of the positions of entry pos_i */
+    int pos_i;
+    int corrupt;
+} ls_postings;
+
+/* Open the list of a term. `doc_map`/`pos_map` are the segment's files,
+ * ndocs its passage count. Returns SRCH_OK or SRCH_ECORRUPT (the header does
+ * not fit). The iterator starts before the first entry. */
+int ls_postings_open(ls_postings *p, const ls_term_info *ti, const ls_map *doc_map,
+                     const ls_map *pos_map, uint32_t ndocs, int with_pos, ls_err *err);
+
+/* Advance to the next entry; returns its passage or LS_NO_DOC. */
+uint32_t ls_postings_next(ls_postings *p);
+
+/* Advance to the first entry >= target (never backwards); returns its
+ * passage or LS_NO_DOC. */
+uint32_t ls_postings_seek(ls_postings *p, uint32_t target);
+
+static inline uint32_t ls_postings_doc(const ls_postings *p) { return p->doc; }
+static inline uint32_t ls_postings_freq(const ls_postings *p) { return p->freqs[p->i]; }
+
+/* The positions of the current entry (ls_postings_freq() of them) into
+ * out (at most max). Returns the count, or -1 on malformed data. */
+int ls_postings_positions(ls_postings *p, uint32_t *out, uint32_t max);
+
+/* Shallow skipping for block-max pruning: without decoding, the bound and
+ * the last passage of the block that holds `target` (or would). Returns 0,
+ * or -1 if target is past the last entry. */
+int ls_postings_block_bound(ls_postings *p, uint32_t target, uint32_t *last_doc,
+                            uint16_t *max_tf, uint16_t *min_len);
+
+#endif

@@ -1,0 +1,129 @@
+/*
+ * segment.h - one immutable segment: its files listed in one place, the
+ * writer that produces them (used by flushes and merges alike), the reader
+ * that maps and validates them, and its deletion bitmaps.
+ *
+ * A segment's files: s<id>.ter (term dictionary), .doc (postings), .pos
+ * (positions), .nrm (field lengths), .sto (stored data), plus at most one
+ * live deletion file s<id>_<gen>.del per commit that deleted passages from
+ * it. The manifest records for each segment its counts, statistics and file
+ * sizes (ls_segment_meta).
+ *
+ * Norms format (.nrm body): per passage u16 body length, u16 title length
+ * (tokens, saturated at 65535); then u32 passage count.
+ * Deletions format (.del body): u32 passages, u32 deleted count, then the
+ * bitmap as ceil(passages / 64) u64 words (bit i of word i / 64 = passage
+ * i deleted).
+ */
+#ifndef LS_SEGMENT_H
+#define LS_SEGMENT_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "index/format.h"
+#include "index/postings.h"
+#include "index/store.h"
+#include "index/termdict.h"
+#include "util/file.h"
+
+typedef struct ls_segment_meta {
+    uint64_t id;
+    uint32_t npassages, ndocs;
+    uint32_t ndeleted;        /* passages deleted as of this commit */
+    uint32_t ndeleted_docs;
+    uint64_t del_gen;         /* generation of the .del file, 0 = none */
+    uint64_t nterms;          /* terms, ids excluded */
+    uint64_t sum_len[LS_NORM_FIELDS];   /* over all passages, deleted too */
+    uint64_t sizes[LS_SEGMENT_FILES];
+    uint64_t del_size;
+} ls_segment_meta;
+
+void ls_segment_name(char *buf, size_t cap, uint64_t id);
+void ls_segment_file(char *buf, size_t cap, uint64_t id, int kind);
+void ls_deletes_file(char *buf, size_t cap, uint64_t id, uint64_t gen);
+
+/* ---- writer ---- */
+
+typedef struct ls_segment_writer {
+    char *dir;
+    uint64_t id;
+    ls_err *err;
+    ls_wfile files[LS_SEGMENT_FILES];
+    int opened;
+    ls_postings_writer pw;
+    ls_termdict_writer tw;
+    ls_store_writer sw;
+    unsigned char key[LS_MAX_TERM_BYTES];
+    size_t klen;
+    ls_segment_meta meta;
+} ls_segment_writer;
+
+int ls_segw_open(ls_segment_writer *w, const char *dir, uint64_t id, int durable, ls_err *err);
+/* Field lengths of the next passage (passages in id order). */
+int ls_segw_norms(ls_segment_writer *w, uint32_t body_len, uint32_t title_len);
+/* Terms in strictly increasing key order: begin, ls_pw_add() entries on
+ * w->pw, end. A term whose entries were all dropped is skipped at end. */
+void ls_segw_term_begin(ls_segment_writer *w, const unsigned char *key, size_t klen);
+int ls_segw_term_end(ls_segment_writer *w);
+/* Stored documents and passages go to w->sw (store.h). */
+int ls_segw_finish(ls_segment_writer *w, ls_segment_meta *meta);
+void ls_segw_abort(ls_segment_writer *w);
+
+/* ---- reader ---- */
+
+typedef struct ls_segment {
+    atomic_int refs;
+    ls_segment_meta meta;     /* as committed when opened (del fields unused) */
+    char name[16];
+    ls_map maps[LS_SEGMENT_FILES];
+    ls_termdict td;
+    ls_store store;
+    const unsigned char *norms;   /* 4 bytes per passage */
+} ls_segment;
+
+/* Open the files of a segment and validate them against its meta. */
+int ls_segment_open(ls_segment **out, const char *dir, const ls_segment_meta *meta, ls_err *err);
+void ls_segment_ref(ls_segment *s);
+void ls_segment_unref(ls_segment *s);
+
+static inline uint32_t ls_segment_norm(const ls_segment *s, uint32_t passage, int field)
+{
+    const unsigned char *p = s->norms + 4 * (size_t)passage + 2 * field;
+    return (uint32_t)(p[0] | p[1] << 8);
+}
+
+/* Open the postings of a term of this segment. */
+int ls_segment_postings(const ls_segment *s, const unsigned char *key, const ls_term_info *ti,
+                        ls_postings *p, ls_err *err);
+
+/* ---- deletions ---- */
+
+typedef struct ls_deletes {
+    atomic_int refs;
+    uint64_t gen;
+    uint32_t n, count;        /* passages, deleted passages */
+    uint32_t docs;            /* deleted documents (kept in the manifest) */
+    uint64_t *words;          /* malloc'ed */
+} ls_deletes;
+
+/* A new empty bitmap for n passages. */
+ls_deletes *ls_deletes_new(uint32_t n);
+ls_deletes *ls_deletes_copy(const ls_deletes *d);
+int ls_deletes_read(ls_deletes **out, const char *dir, const ls_segment_meta *meta, ls_err *err);
+int ls_deletes_write(const ls_deletes *d, const char *dir, uint64_t seg_id, uint64_t gen,
+                     int durable, uint64_t *size, ls_err *err);
+void ls_deletes_ref(ls_deletes *d);
+void ls_deletes_unref(ls_deletes *d);
+
+static inline int ls_deleted(const ls_deletes *d, uint32_t i)
+{
+    return d && (d->words[i >> 6] >> (i & 63)) & 1;
+}
+
+/* Delete one document: mark passages [first, first + count) deleted;
+ * returns how many were live (the document counts as deleted if any). */
+uint32_t ls_deletes_mark(ls_deletes *d, uint32_t first, uint32_t count);
+
+#endif

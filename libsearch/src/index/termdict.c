@@ -1,0 +1,327 @@
+/*
+ * termdict.c - term dictionary writer, lookup and iteration (termdict.h).
+ */
+#include "termdict.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/varint.h"
+
+#define TRAILER_SIZE 28
+
+/* ------------------------------------------------------------------ writer */
+
+void ls_tdw_init(ls_termdict_writer *w, ls_wfile *f)
+{
+    memset(w, 0, sizeof *w);
+    w->f = f;
+}
+
+void ls_tdw_free(ls_termdict_writer *w)
+{
+    free(w->idx);
+    w->idx = NULL;
+}
+
+static int idx_reserve(ls_termdict_writer *w, size_t n)
+{
+    if (w->idx_len + n <= w->idx_cap)
+        return 0;
+    size_t cap = w->idx_cap ? w->idx_cap * 2 : 4096;
+    while (cap < w->idx_len + n)
+        cap *= 2;
+    unsigned char *p = realloc(w->idx, cap);
+    if (!p)
+        return -1;
+    w->idx = p;
+    w->idx_cap = cap;
+    return 0;
+}
+
+int ls_tdw_add(ls_termdict_writer *w, const unsigned char *key, size_t klen,
+               const ls_term_info *ti)
+{
+    if (klen == 0 || klen > LS_MAX_TERM_BYTES)
+        return ls_err_set(w->f->err, SRCH_EINVAL, "term of %zu bytes", klen);
+    if (w->in_block == LS_TERMS_PER_BLOCK)
+        w->in_block = 0;
+    if (w->in_block == 0) {
+        /* new block: an index entry, and the delta bases restart */
+        if (idx_reserve(w, klen + 4 * LS_VARINT_MAX) != 0)
+            return ls_err_set(w->f->err, SRCH_ENOMEM, "out of memory writing terms");
+        unsigned char *p = w->idx + w->idx_len;
+        p = ls_put_varint(p, klen);
+        memcpy(p, key, klen);
+        p += klen;
+        p = ls_put_varint(p, ls_wfile_offset(w->f));
+        p = ls_put_varint(p, w->prev_doc);
+        p = ls_put_varint(p, w->prev_pos);
+        w->idx_len = (size_t)(p - w->idx);
+        w->prev_len = 0;
+        w->nblocks++;
+    }
+    size_t shared = 0;
+    while (shared < klen && shared < w->prev_len && key[shared] == w->prev[shared])
+        shared++;
+    unsigned char buf[8 * LS_VARINT_MAX], *p = buf;
+    p = ls_put_varint(p, shared);
+    p = ls_put_varint(p, klen - shared);
+    ls_wfile_write(w->f, buf, (size_t)(p - buf));
+    ls_wfile_write(w->f, key + shared, klen - shared);
+    p = buf;
+    p = ls_put_varint(p, ti->df);
+    if (ti->df == 1) {
+        p = ls_put_varint(p, ti->single_doc);
+        p = ls_put_varint(p, ti->single_freq);
+    } else {
+        p = ls_put_varint(p, ti->doc_off - w->prev_doc);
+        w->prev_doc = ti->doc_off;
+    }
+    if (ls_field_has_positions(key[0])) {
+        p = ls_put_varint(p, ti->pos_off - w->prev_pos);
+        w->prev_pos = ti->pos_off;
+    }
+    ls_wfile_write(w->f, buf, (size_t)(p - buf));
+    memcpy(w->prev, key, klen);
+    w->prev_len = klen;
+    w->in_block++;
+    w->nterms++;
+    if (key[0] == LS_FIELD_ID)
+        w->nid_terms++;
+    return w->f->rc;
+}
+
+int ls_tdw_finish(ls_termdict_writer *w)
+{
+    uint64_t index_off = ls_wfile_offset(w->f);
+    ls_wfile_write(w->f, w->idx, w->idx_len);
+    ls_wfile_u64(w->f, index_off);
+    ls_wfile_u32(w->f, w->nblocks);
+    ls_wfile_u64(w->f, w->nterms);
+    ls_wfile_u64(w->f, w->nid_terms);
+    return w->f->rc;
+}
+
+/* ------------------------------------------------------------------ reader */
+
+void ls_termdict_close(ls_termdict *td)
+{
+    free(td->first);
+    free(td->first_len);
+    free(td->block_off);
+    memset(td, 0, sizeof *td);
+}
+
+int ls_termdict_open(ls_termdict *td, const ls_map *m, ls_err *err)
+{
+    memset(td, 0, sizeof *td);
+    td->map = m;
+    if (m->body_len < TRAILER_SIZE)
+        return ls_err_set(err, SRCH_ECORRUPT, "term dictionary too short");
+    const unsigned char *t = m->body + m->body_len - TRAILER_SIZE;
+    td->index_off = ls_get_u64(t);
+    td->nblocks = ls_get_u32(t + 8);
+    td->nterms = ls_get_u64(t + 12);
+    td->nid_terms = ls_get_u64(t + 20);
+    uint64_t body_start = LS_HEADER_SIZE, idx_end = LS_HEADER_SIZE + m->body_len - TRAILER_SIZE;
+    if (td->index_off < body_start || td->index_off > idx_end || td->nid_terms > td->nterms ||
+        td->nblocks > td->nterms || (td->nterms + LS_TERMS_PER_BLOCK - 1) / LS_TERMS_PER_BLOCK > td->nblocks)
+        return ls_err_set(err, SRCH_ECORRUPT, "term dictionary trailer is inconsistent");
+    size_t n = td->nblocks ? td->nblocks : 1;
+    td->first = calloc(n, sizeof *td->first);
+    td->first_len = calloc(n, sizeof *td->first_len);
+    td->block_off = calloc(3 * n, sizeof *td->block_off);
+    if (!td->first || !td->first_len || !td->block_off) {
+        ls_termdict_close(td);
+        return ls_err_set(err, SRCH_ENOMEM, "out of memory reading the term index");
+    }
+    td->doc_base = td->block_off + n;
+    td->pos_base = td->block_off + 2 * n;
+    const unsigned char *p = m->data + td->index_off, *end = m->data + idx_end;
+    for (uint32_t b = 0; b < td->nblocks; b++) {
+        uint64_t klen;
+        if (!(p = ls_get_varint(p, end, &klen)) || klen == 0 || klen > LS_MAX_TERM_BYTES ||
+            klen > (uint64_t)(end - p))
+            goto corrupt;
+        td->first[b] = p;
+        td->first_len[b] = (uint16_t)klen;
+        p += klen;
+        if (!(p = ls_get_varint(p, end, &td->block_off[b])) ||
+            !(p = ls_get_varint(p, end, &td->doc_base[b])) ||
+            !(p = ls_get_varint(p, end, &td->pos_base[b])))
+            goto corrupt;
+        if (td->block_off[b] < body_start || td->block_off[b] >= td->index_off ||
+            (b > 0 && td->block_off[b] <= td->block_off[b - 1]))
+            goto corrupt;
+        if (b > 0) {
+            size_t l = td->first_len[b] < td->first_len[b - 1] ? td->first_len[b] : td->first_len[b - 1];
+            int c = memcmp(td->first[b - 1], td->first[b], l);
+            if (c > 0 || (c == 0 && td->first_len[b - 1] >= td->first_len[b]))
+                goto corrupt;
+        }
+    }
+    if (p != end || (td->nblocks == 0 && td->index_off != body_start))
+        goto corrupt;
+    return SRCH_OK;
+corrupt:
+    ls_termdict_close(td);
+    return ls_err_set(err, SRCH_ECORRUPT, "term dictionary index is malformed");
+}
+
+static int key_cmp(const unsigned char *a, size_t alen, const unsigned char *b, size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    return c ? c : (alen > blen) - (alen < blen);
+}
+
+/* The last block whose first key <= key, or -1. */
+static int64_t find_block(const ls_termdict *td, const unsigned char *key, size_t klen)
+{
+    int64_t lo = 0, hi = (int64_t)td->nblocks - 1, found = -1;
+    while (lo <= hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (key_cmp(td->first[mid], td->first_len[mid], key, klen) <= 0) {
+            found = mid;
+            lo = mid + 1;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    return found;
+}
+
+static void iter_enter_block(ls_term_iter *it, uint32_t b)
+{
+    const ls_termdict *td = it->td;
+    it->block = b;
+    if (b >= td->nblocks) {
+        it->p = it->end = NULL;
+        return;
+    }
+    uint64_t end = b + 1 < td->nblocks ? td->block_off[b + 1] : td->index_off;
+    it->p = td->map->data + td->block_off[b];
+    it->end = td->map->data + end;
+    it->prev_doc = td->doc_base[b];
+    it->prev_pos = td->pos_base[b];
+    it->klen = 0;
+}
+
+/* Decode the next entry of the current block into it->key/ti. */
+static int iter_decode(ls_term_iter *it)
+{
+    const unsigned char *p = it->p, *end = it->end;
+    uint64_t shared, suffix, df, a, b;
+    if (!(p = ls_get_varint(p, end, &shared)) || !(p = ls_get_varint(p, end, &suffix)) ||
+        shared > it->klen || suffix > (uint64_t)(end - p) || shared + suffix == 0 ||
+        shared + suffix > LS_MAX_TERM_BYTES)
+        return -1;
+    memcpy(it->key + shared, p, suffix);
+    it->klen = shared + suffix;
+    p += suffix;
+    memset(&it->ti, 0, sizeof it->ti);
+    if (!(p = ls_get_varint(p, end, &df)) || df == 0 || df > UINT32_MAX)
+        return -1;
+    it->ti.df = (uint32_t)df;
+    if (df == 1) {
+        if (!(p = ls_get_varint(p, end, &a)) || !(p = ls_get_varint(p, end, &b)) ||
+            a > UINT32_MAX || b == 0 || b > UINT32_MAX)
+            return -1;
+        it->ti.single_doc = (uint32_t)a;
+        it->ti.single_freq = (uint32_t)b;
+    } else {
+        if (!(p = ls_get_varint(p, end, &a)) || a > UINT64_MAX - it->prev_doc)
+            return -1;
+        it->prev_doc += a;
+        it->ti.doc_off = it->prev_doc;
+    }
+    if (ls_field_has_positions(it->key[0])) {
+        if (!(p = ls_get_varint(p, end, &a)) || a > UINT64_MAX - it->prev_pos)
+            return -1;
+        it->prev_pos += a;
+        it->ti.pos_off = it->prev_pos;
+    }
+    it->p = p;
+    return 0;
+}
+
+int ls_term_iter_next(ls_term_iter *it)
+{
+    if (it->corrupt)
+        return -1;
+    while (it->p == it->end) {
+        if (!it->p || it->block + 1 >= it->td->nblocks) {
+            it->p = it->end = NULL;
+            return 0;
+        }
+        iter_enter_block(it, it->block + 1);
+    }
+    if (iter_decode(it) != 0) {
+        it->corrupt = 1;
+        return -1;
+    }
+    return 1;
+}
+
+void ls_term_iter_seek(ls_term_iter *it, const ls_termdict *td, const unsigned char *key,
+                       size_t klen)
+{
+    memset(it, 0, sizeof *it);
+    it->td = td;
+    if (td->nblocks == 0) {
+        it->p = it->end = NULL;
+        return;
+    }
+    int64_t b = find_block(td, key, klen);
+    iter_enter_block(it, b < 0 ? 0 : (uint32_t)b);
+    if (b < 0)
+        return;
+    /* skip the entries before key; keep the iterator just before it */
+    for (;;) {
+        const unsigned char *save_p = it->p;
+        uint64_t save_doc = it->prev_doc, save_pos = it->prev_pos;
+        unsigned char save_key[LS_MAX_TERM_BYTES];
+        size_t save_len = it->klen;
+        if (it->p == it->end)
+            return;   /* key is after this block: next() enters the next block */
+        memcpy(save_key, it->key, it->klen);
+        if (iter_decode(it) != 0) {
+            it->corrupt = 1;
+            return;
+        }
+        if (key_cmp(it->key, it->klen, key, klen) >= 0) {
+            it->p = save_p;
+            it->prev_doc = save_doc;
+            it->prev_pos = save_pos;
+            memcpy(it->key, save_key, save_len);
+            it->klen = save_len;
+            return;
+        }
+    }
+}
+
+int ls_termdict_get(const ls_termdict *td, const unsigned char *key, size_t klen,
+                    ls_term_info *ti)
+{
+    if (td->nblocks == 0 || klen == 0 || klen > LS_MAX_TERM_BYTES)
+        return 0;
+    int64_t b = find_block(td, key, klen);
+    if (b < 0)
+        return 0;
+    ls_term_iter it;
+    memset(&it, 0, sizeof it);
+    it.td = td;
+    iter_enter_block(&it, (uint32_t)b);
+    while (it.p != it.end) {
+        if (iter_decode(&it) != 0)
+            return -1;
+        int c = key_cmp(it.key, it.klen, key, klen);
+        if (c == 0) {
+            *ti = it.ti;
+            return 1;
+        }
+        if (c > 0)
+            return 0;
+    }
+    return 0;
+}

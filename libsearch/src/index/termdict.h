@@ -1,0 +1,86 @@
+/*
+ * termdict.h - the term dictionary: sorted term keys (field byte + term)
+ * to their term info (document frequency, where the postings are).
+ *
+ * Format (docs/FORMAT.md, "Term dictionary"), body of .ter:
+ *   blocks of up to LS_TERMS_PER_BLOCK entries, each entry:
+ *     varint shared       bytes shared with the previous key of the block
+ *     varint suffix_len, suffix bytes
+ *     varint df
+ *     df == 1: varint passage, varint freq          (postings inlined)
+ *     df >= 2: varint doc_off - previous doc_off     (previous: block's doc_base)
+ *     if the field has positions: varint pos_off - previous pos_off
+ *   index, one entry per block:
+ *     varint key_len, key (the block's first key), varint block offset,
+ *     varint doc_base, varint pos_base
+ *   trailer: u64 index offset, u32 block count, u64 term count,
+ *            u64 id term count
+ * Offsets are file offsets. The reader keeps the index in memory (pointers
+ * into the mapping), finds a key's block by binary search, then scans at
+ * most LS_TERMS_PER_BLOCK entries.
+ */
+#ifndef LS_TERMDICT_H
+#define LS_TERMDICT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "index/format.h"
+#include "index/postings.h"
+#include "util/file.h"
+
+typedef struct ls_termdict_writer {
+    ls_wfile *f;
+    unsigned char *idx;       /* serialized index entries */
+    size_t idx_len, idx_cap;
+    int in_block;             /* entries in the current block */
+    unsigned char prev[LS_MAX_TERM_BYTES];
+    size_t prev_len;
+    uint64_t prev_doc, prev_pos;
+    uint64_t nterms, nid_terms;
+    uint32_t nblocks;
+} ls_termdict_writer;
+
+void ls_tdw_init(ls_termdict_writer *w, ls_wfile *f);
+/* Add a key (strictly greater than the previous one). */
+int ls_tdw_add(ls_termdict_writer *w, const unsigned char *key, size_t klen,
+               const ls_term_info *ti);
+/* Write the index and trailer (the caller then finishes the file). */
+int ls_tdw_finish(ls_termdict_writer *w);
+void ls_tdw_free(ls_termdict_writer *w);
+
+typedef struct ls_termdict {
+    const ls_map *map;
+    uint32_t nblocks;
+    const unsigned char **first;   /* first key of each block */
+    uint16_t *first_len;
+    uint64_t *block_off, *doc_base, *pos_base;   /* file offsets */
+    uint64_t index_off;
+    uint64_t nterms, nid_terms;
+} ls_termdict;
+
+int ls_termdict_open(ls_termdict *td, const ls_map *m, ls_err *err);
+void ls_termdict_close(ls_termdict *td);
+
+/* Look a key up: 1 found (*ti set), 0 absent, -1 malformed block. */
+int ls_termdict_get(const ls_termdict *td, const unsigned char *key, size_t klen,
+                    ls_term_info *ti);
+
+/* Iteration in key order, from the first key >= a given key. */
+typedef struct ls_term_iter {
+    const ls_termdict *td;
+    uint32_t block;
+    const unsigned char *p, *end;   /* remaining entries of the block */
+    uint64_t prev_doc, prev_pos;
+    unsigned char key[LS_MAX_TERM_BYTES];
+    size_t klen;
+    ls_term_info ti;
+    int corrupt;
+} ls_term_iter;
+
+void ls_term_iter_seek(ls_term_iter *it, const ls_termdict *td, const unsigned char *key,
+                       size_t klen);
+/* 1: it->key/klen/ti hold the next term; 0: no more; -1: malformed. */
+int ls_term_iter_next(ls_term_iter *it);
+
+#endif

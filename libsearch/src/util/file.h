@@ -1,0 +1,108 @@
+/*
+ * file.h - files of an index: the common framing, a buffered checksumming
+ * writer, read-only mappings that are validated before use, and the
+ * directory operations a commit needs (fsync, rename, listing, lock).
+ *
+ * Every file is framed the same way (docs/FORMAT.md):
+ *   header  16 bytes: magic u32, format version u32, owner u64
+ *   body
+ *   footer  16 bytes: body end offset u64, "LSFT" u32, CRC-32C u32 of all
+ *           the bytes before the CRC
+ * The owner ties a file to its segment (or commit), so a file swapped in
+ * from elsewhere is caught even when its checksum is valid.
+ *
+ * Write errors are sticky: after a failure every later call is a no-op and
+ * ls_wfile_finish() reports the first error, so long pipelines check once.
+ * Tests can make the N-th write or fsync fail (ls_io_fail_after) to
+ * simulate a full disk.
+ */
+#ifndef LS_FILE_H
+#define LS_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+#define LS_FORMAT_VERSION 1
+#define LS_HEADER_SIZE 16
+#define LS_FOOTER_SIZE 16
+#define LS_FOOTER_MAGIC 0x5446534Cu   /* "LSFT" */
+
+typedef struct ls_wfile {
+    int fd;
+    char *path;
+    unsigned char *buf;
+    size_t len, cap;
+    uint64_t flushed;         /* bytes already written to fd */
+    uint32_t crc;             /* over flushed bytes */
+    int durable;              /* fsync at finish */
+    int rc;                   /* sticky error code */
+    ls_err *err;
+} ls_wfile;
+
+/* Create `path` (truncating) and write the header. */
+int ls_wfile_open(ls_wfile *w, const char *path, uint32_t magic, uint64_t owner, int durable,
+                  ls_err *err);
+int ls_wfile_write(ls_wfile *w, const void *p, size_t n);
+int ls_wfile_varint(ls_wfile *w, uint64_t v);
+int ls_wfile_u16(ls_wfile *w, uint16_t v);
+int ls_wfile_u32(ls_wfile *w, uint32_t v);
+int ls_wfile_u64(ls_wfile *w, uint64_t v);
+/* Offset of the next byte written, from the start of the file. */
+static inline uint64_t ls_wfile_offset(const ls_wfile *w) { return w->flushed + w->len; }
+/* Write the footer, flush, fsync if durable, close. Returns the sticky
+ * error if any; on error the file is removed. */
+int ls_wfile_finish(ls_wfile *w, uint64_t *size);
+/* Close and remove an unfinished file. */
+void ls_wfile_abort(ls_wfile *w);
+
+typedef struct ls_map {
+    const unsigned char *data;   /* whole file */
+    size_t size;
+    const unsigned char *body;   /* between header and footer */
+    size_t body_len;
+    uint64_t owner;
+} ls_map;
+
+/* Map `path` read-only and validate its framing: magic, version, owner
+ * (unless owner is UINT64_MAX: any), footer, and the CRC of the whole file.
+ * `name` is used in messages ("s00000003.doc: checksum mismatch"). */
+int ls_map_open(ls_map *m, const char *path, const char *name, uint32_t magic, uint64_t owner,
+                ls_err *err);
+void ls_map_close(ls_map *m);
+
+/* Drop the mapping's pages from this process (they stay in the page cache
+ * and come back on the next access): keeps the resident size of a writer
+ * that verifies or merges large files within its budget. */
+void ls_map_release(const ls_map *m);
+
+/* Recompute and compare the CRC of a mapped file (ls_map_open() does it;
+ * `search check` calls it again on demand). */
+int ls_map_verify(const ls_map *m, const char *name, ls_err *err);
+
+/* Directory operations. */
+int ls_fsync_dir(const char *dir, ls_err *err);
+int ls_mkdir_p(const char *path, ls_err *err);
+/* Atomically replace `to` by `from` (rename), then fsync the directory if
+ * durable. */
+int ls_rename(const char *dir, const char *from, const char *to, int durable, ls_err *err);
+/* Names in dir (excluding . and ..), malloc'ed array of malloc'ed strings. */
+int ls_list_dir(const char *dir, char ***names, size_t *count, ls_err *err);
+void ls_free_names(char **names, size_t count);
+/* dir + "/" + name into buf (PATH_MAX); returns buf. */
+char *ls_path(char *buf, const char *dir, const char *name);
+/* Size of a file, or -1. */
+int64_t ls_file_size(const char *path);
+
+/* The writer lock of an index directory: an exclusive flock() on
+ * dir/LOCK, which holds "pid host start-time" of the holder. Works across
+ * processes and between two handles of one process. */
+int ls_lock_acquire(const char *dir, int *fd, ls_err *err);
+void ls_lock_release(int fd);
+
+/* Fault injection for tests: the n-th write(2) or fsync(2) from now fails
+ * with errno `err` (n = 0 disables). Not thread-safe; tests only. */
+void ls_io_fail_after(long n, int err);
+
+#endif

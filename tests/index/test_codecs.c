@@ -1,0 +1,528 @@
+/*
+ * test_codecs.c - round trips of every codec, randomized and at the edges:
+ * varints, CRC-32C, bit-packing, postings (with positions, skip data and
+ * block bounds, seek), the term dictionary (lookup, prefix iteration), the
+ * store; and the framing of files (magic, version, checksum).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "index/format.h"
+#include "index/postings.h"
+#include "index/store.h"
+#include "index/termdict.h"
+#include "test.h"
+#include "util/bitpack.h"
+#include "util/crc32c.h"
+#include "util/file.h"
+#include "util/varint.h"
+
+static char tmpdir[PATH_MAX];
+
+static int init(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/ls-codecs-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int clean(void)
+{
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *tpath(const char *name)
+{
+    static char buf[PATH_MAX];
+    return ls_path(buf, tmpdir, name);
+}
+
+static void test_codecs_varint__round_trip_and_malformed(void)
+{
+    unsigned long long st = test_seed();
+    unsigned char buf[LS_VARINT_MAX * 1000];
+    uint64_t vals[1000];
+    unsigned char *p = buf;
+    for (int i = 0; i < 1000; i++) {
+        int bits = (int)(test_rand(&st) % 65);
+        vals[i] = bits == 64 ? test_rand(&st) : test_rand(&st) & ((1ull << bits) - 1);
+        if (i < 4)
+            vals[i] = i == 0 ? 0 : i == 1 ? 127 : i == 2 ? 128 : UINT64_MAX;
+        unsigned char *q = ls_put_varint(p, vals[i]);
+        CU_ASSERT_EQUAL((size_t)(q - p), ls_varint_len(vals[i]));
+        p = q;
+    }
+    const unsigned char *r = buf;
+    for (int i = 0; i < 1000; i++) {
+        uint64_t v;
+        r = ls_get_varint(r, p, &v);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+        CU_ASSERT_EQUAL(v, vals[i]);
+    }
+    CU_ASSERT_PTR_EQUAL(r, p);
+    uint64_t v;
+    unsigned char bad[11];
+    memset(bad, 0xFF, sizeof bad);
+    CU_ASSERT_PTR_NULL(ls_get_varint(bad, bad + 11, &v));   /* too long */
+    CU_ASSERT_PTR_NULL(ls_get_varint(bad, bad + 3, &v));    /* truncated */
+    CU_ASSERT_PTR_NULL(ls_get_varint(bad, bad, &v));        /* empty */
+    uint32_t v32;
+    unsigned char big[LS_VARINT_MAX];
+    unsigned char *e = ls_put_varint(big, 1ull << 32);
+    CU_ASSERT_PTR_NULL(ls_get_varint32(big, e, &v32));
+}
+
+static void test_codecs_crc32c__known_values_and_hw(void)
+{
+    /* RFC 3720 test vector: 32 bytes of zeros -> 0x8a9136aa */
+    unsigned char zeros[32] = {0};
+    CU_ASSERT_EQUAL(ls_crc32c(0, zeros, 32), 0x8a9136aa);
+    CU_ASSERT_EQUAL(ls_crc32c(0, "123456789", 9), 0xe3069283);
+    unsigned long long st = test_seed();
+    unsigned char buf[4099];
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = (unsigned char)test_rand(&st);
+    for (size_t off = 0; off < 9; off++)
+        CU_ASSERT_EQUAL(ls_crc32c(0, buf + off, sizeof buf - off),
+                        ls_crc32c_sw(0, buf + off, sizeof buf - off));
+    /* incremental == whole */
+    uint32_t c = ls_crc32c(0, buf, 1000);
+    c = ls_crc32c(c, buf + 1000, sizeof buf - 1000);
+    CU_ASSERT_EQUAL(c, ls_crc32c(0, buf, sizeof buf));
+}
+
+static void test_codecs_bitpack__every_width(void)
+{
+    unsigned long long st = test_seed();
+    uint32_t in[LS_BLOCK], out[LS_BLOCK];
+    unsigned char packed[16 * 32 + 8];
+    for (unsigned b = 0; b <= 32; b++) {
+        for (int rep = 0; rep < 20; rep++) {
+            for (int i = 0; i < LS_BLOCK; i++) {
+                uint32_t mask = b == 32 ? UINT32_MAX : (1u << b) - 1;
+                in[i] = (uint32_t)test_rand(&st) & mask;
+                if (rep == 0)
+                    in[i] = mask;   /* all bits set */
+            }
+            CU_ASSERT(ls_bits_needed(in, LS_BLOCK) <= b);
+            memset(packed, 0xEE, sizeof packed);
+            ls_pack128(in, b, packed);
+            CU_ASSERT_EQUAL(packed[16 * b], 0xEE);   /* exactly 16 * b bytes */
+            ls_unpack128(packed, b, out);
+            CU_ASSERT_EQUAL(memcmp(in, out, sizeof in), 0);
+        }
+    }
+}
+
+/* A random postings list: n entries of ids below ndocs. */
+typedef struct plist {
+    uint32_t n;
+    uint32_t *docs, *freqs, *lens;
+    uint32_t **pos;
+} plist;
+
+static void plist_make(plist *l, unsigned long long *st, uint32_t n, uint32_t ndocs, int maxf)
+{
+    l->n = n;
+    l->docs = calloc(n + 1, sizeof *l->docs);
+    l->freqs = calloc(n + 1, sizeof *l->freqs);
+    l->lens = calloc(n + 1, sizeof *l->lens);
+    l->pos = calloc(n + 1, sizeof *l->pos);
+    /* choose n distinct sorted ids in [0, ndocs) */
+    uint32_t d = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t room = ndocs - d - (n - i);
+        uint32_t gap = room ? (uint32_t)(test_rand(st) % (room / (n - i) * 2 + 1)) : 0;
+        if (gap > room)
+            gap = room;
+        d += gap;
+        l->docs[i] = d++;
+        l->freqs[i] = 1 + (uint32_t)(test_rand(st) % 3 == 0 ? test_rand(st) % (uint32_t)maxf : 0);
+        l->lens[i] = l->freqs[i] + (uint32_t)(test_rand(st) % 70000);
+        l->pos[i] = malloc(l->freqs[i] * sizeof(uint32_t));
+        uint32_t p = (uint32_t)(test_rand(st) % 5);
+        for (uint32_t k = 0; k < l->freqs[i]; k++) {
+            l->pos[i][k] = p;
+            p += 1 + (uint32_t)(test_rand(st) % 300);
+        }
+    }
+}
+
+static void plist_free(plist *l)
+{
+    for (uint32_t i = 0; i < l->n; i++)
+        free(l->pos[i]);
+    free(l->docs);
+    free(l->freqs);
+    free(l->lens);
+    free(l->pos);
+}
+
+static void test_codecs_postings__random_round_trip(void)
+{
+    unsigned long long st = test_seed();
+    static const uint32_t sizes[] = {1, 2, 3, 127, 128, 129, 255, 256, 257, 1000, 5000};
+    enum { NL = sizeof sizes / sizeof sizes[0] };
+    plist lists[NL];
+    ls_term_info ti[NL];
+    uint32_t ndocs = 200000;
+    ls_wfile doc, pos;
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&doc, tpath("p.doc"), LS_MAGIC_POSTINGS, 7, 0, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&pos, tpath("p.pos"), LS_MAGIC_POSITIONS, 7, 0, NULL), 0);
+    ls_postings_writer w;
+    ls_pw_init(&w, &doc, &pos);
+    for (int l = 0; l < NL; l++) {
+        plist_make(&lists[l], &st, sizes[l], l == NL - 1 ? 5000 : ndocs, l % 2 ? 40 : 3);
+        ls_pw_begin(&w, 1);
+        for (uint32_t i = 0; i < lists[l].n; i++)
+            CU_ASSERT_EQUAL(ls_pw_add(&w, lists[l].docs[i], lists[l].freqs[i], lists[l].pos[i],
+                                      lists[l].lens[i]), 0);
+        CU_ASSERT_EQUAL(ls_pw_end(&w, &ti[l]), 0);
+        CU_ASSERT_EQUAL(ti[l].df, sizes[l]);
+    }
+    ls_pw_free(&w);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&doc, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&pos, NULL), 0);
+    ls_map dm, pm;
+    CU_ASSERT_EQUAL_FATAL(ls_map_open(&dm, tpath("p.doc"), "p.doc", LS_MAGIC_POSTINGS, 7, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_map_open(&pm, tpath("p.pos"), "p.pos", LS_MAGIC_POSITIONS, 7, NULL), 0);
+    uint32_t got[100];
+    for (int l = 0; l < NL; l++) {
+        plist *L = &lists[l];
+        ls_postings p;
+        CU_ASSERT_EQUAL_FATAL(ls_postings_open(&p, &ti[l], &dm, &pm, ndocs, 1, NULL), 0);
+        /* next() over everything, with positions of every other entry */
+        uint32_t i = 0;
+        for (uint32_t d = ls_postings_next(&p); d != LS_NO_DOC; d = ls_postings_next(&p), i++) {
+            CU_ASSERT_EQUAL_FATAL(d, L->docs[i]);
+            CU_ASSERT_EQUAL(ls_postings_freq(&p), L->freqs[i]);
+            if (i % 2 == 0) {
+                int n = ls_postings_positions(&p, got, 100);
+                CU_ASSERT_EQUAL(n, (int)(L->freqs[i] < 100 ? L->freqs[i] : 100));
+                CU_ASSERT_EQUAL(memcmp(got, L->pos[i], (size_t)n * 4), 0);
+            }
+        }
+        CU_ASSERT_EQUAL(i, L->n);
+        CU_ASSERT_FALSE(p.corrupt);
+        /* seek() to random targets, checking the answer and the bounds */
+        for (int rep = 0; rep < 20; rep++) {
+            CU_ASSERT_EQUAL_FATAL(ls_postings_open(&p, &ti[l], &dm, &pm, ndocs, 1, NULL), 0);
+            uint32_t target = 0;
+            uint32_t j = 0;
+            for (;;) {
+                target += (uint32_t)(test_rand(&st) % 3000);
+                while (j < L->n && L->docs[j] < target)
+                    j++;
+                uint32_t last;
+                uint16_t mtf, mlen;
+                int bb = ls_postings_block_bound(&p, target, &last, &mtf, &mlen);
+                uint32_t d = ls_postings_seek(&p, target);
+                if (j == L->n) {
+                    CU_ASSERT_EQUAL(d, LS_NO_DOC);
+                    CU_ASSERT_EQUAL(bb, -1);
+                    break;
+                }
+                CU_ASSERT_EQUAL_FATAL(d, L->docs[j]);
+                CU_ASSERT_EQUAL(ls_postings_freq(&p), L->freqs[j]);
+                CU_ASSERT_EQUAL(bb, 0);
+                CU_ASSERT(last >= d);
+                /* every entry up to `last` from d is within the bound */
+                for (uint32_t k = j; k < L->n && L->docs[k] <= last; k++) {
+                    CU_ASSERT(L->freqs[k] <= mtf || mtf == 0xFFFF);
+                    if (L->n > 1)
+                        CU_ASSERT(L->lens[k] >= mlen || L->lens[k] > 0xFFFF);
+                }
+                int n = ls_postings_positions(&p, got, 100);
+                CU_ASSERT_EQUAL(memcmp(got, L->pos[j], (size_t)(n > 0 ? n : 0) * 4), 0);
+                /* seeking backwards or to the current entry stays */
+                CU_ASSERT_EQUAL(ls_postings_seek(&p, target > 5 ? target - 5 : 0), d);
+            }
+        }
+        plist_free(L);
+    }
+    ls_map_close(&dm);
+    ls_map_close(&pm);
+}
+
+static void test_codecs_postings__corrupt_header_detected(void)
+{
+    ls_term_info ti = {.df = 300, .doc_off = 3};
+    ls_wfile f;
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&f, tpath("c.doc"), LS_MAGIC_POSTINGS, 1, 0, NULL), 0);
+    unsigned char junk[100];
+    memset(junk, 0x81, sizeof junk);
+    ls_wfile_write(&f, junk, sizeof junk);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&f, NULL), 0);
+    ls_map m;
+    CU_ASSERT_EQUAL_FATAL(ls_map_open(&m, tpath("c.doc"), "c.doc", LS_MAGIC_POSTINGS, 1, NULL), 0);
+    ls_postings p;
+    CU_ASSERT_EQUAL(ls_postings_open(&p, &ti, &m, &m, 1000, 0, NULL), SRCH_ECORRUPT);
+    ti.doc_off = LS_HEADER_SIZE + 50;
+    CU_ASSERT_EQUAL(ls_postings_open(&p, &ti, &m, &m, 1000, 0, NULL), SRCH_ECORRUPT);
+    ti.df = 1;
+    ti.single_doc = 5000;
+    ti.single_freq = 1;
+    CU_ASSERT_EQUAL(ls_postings_open(&p, &ti, &m, &m, 1000, 0, NULL), SRCH_ECORRUPT);
+    ls_map_close(&m);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void test_codecs_termdict__lookup_and_iteration(void)
+{
+    unsigned long long st = test_seed();
+    enum { N = 3000 };
+    char **keys = calloc(N, sizeof *keys);
+    size_t n = 0;
+    for (int i = 0; i < N; i++) {
+        char k[40];
+        static const char fields[] = "BITW";
+        int len = 1 + (int)(test_rand(&st) % 12);
+        k[0] = fields[test_rand(&st) % 4];
+        for (int j = 1; j <= len; j++)
+            k[j] = (char)('a' + test_rand(&st) % 4);
+        k[len + 1] = '\0';
+        keys[n++] = strdup(k);
+    }
+    qsort(keys, n, sizeof *keys, cmp_str);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || strcmp(keys[u - 1], keys[i]) != 0)
+            keys[u++] = keys[i];
+        else
+            free(keys[i]);
+    n = u;
+    ls_wfile f;
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&f, tpath("t.ter"), LS_MAGIC_TERMS, 9, 0, NULL), 0);
+    ls_termdict_writer w;
+    ls_tdw_init(&w, &f);
+    uint64_t doc_off = 100, pos_off = 200;
+    for (size_t i = 0; i < n; i++) {
+        ls_term_info ti = {0};
+        ti.df = i % 3 == 0 ? 1 : (uint32_t)(2 + i);
+        if (ti.df == 1) {
+            ti.single_doc = (uint32_t)i * 7;
+            ti.single_freq = 1 + (uint32_t)i % 5;
+        } else {
+            ti.doc_off = doc_off += 10 + i;
+        }
+        if (ls_field_has_positions((unsigned char)keys[i][0]))
+            ti.pos_off = pos_off += 3 + i;
+        CU_ASSERT_EQUAL(ls_tdw_add(&w, (const unsigned char *)keys[i], strlen(keys[i]), &ti), 0);
+    }
+    CU_ASSERT_EQUAL(ls_tdw_finish(&w), 0);
+    ls_tdw_free(&w);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&f, NULL), 0);
+    ls_map m;
+    ls_termdict td;
+    CU_ASSERT_EQUAL_FATAL(ls_map_open(&m, tpath("t.ter"), "t.ter", LS_MAGIC_TERMS, 9, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_termdict_open(&td, &m, NULL), 0);
+    CU_ASSERT_EQUAL(td.nterms, n);
+    /* every key is found with its info; absent keys are not */
+    doc_off = 100, pos_off = 200;
+    for (size_t i = 0; i < n; i++) {
+        ls_term_info ti;
+        CU_ASSERT_EQUAL_FATAL(ls_termdict_get(&td, (const unsigned char *)keys[i], strlen(keys[i]), &ti), 1);
+        CU_ASSERT_EQUAL(ti.df, i % 3 == 0 ? 1 : 2 + i);
+        if (ti.df == 1) {
+            CU_ASSERT_EQUAL(ti.single_doc, i * 7);
+        } else {
+            CU_ASSERT_EQUAL(ti.doc_off, doc_off += 10 + i);
+        }
+        if (ls_field_has_positions((unsigned char)keys[i][0]))
+            CU_ASSERT_EQUAL(ti.pos_off, pos_off += 3 + i);
+        char absent[48];
+        snprintf(absent, sizeof absent, "%sz", keys[i]);
+        CU_ASSERT_EQUAL(ls_termdict_get(&td, (const unsigned char *)absent, strlen(absent), &ti), 0);
+    }
+    ls_term_info ti;
+    CU_ASSERT_EQUAL(ls_termdict_get(&td, (const unsigned char *)"A", 1, &ti), 0);
+    CU_ASSERT_EQUAL(ls_termdict_get(&td, (const unsigned char *)"Z", 1, &ti), 0);
+    /* prefix iteration equals a scan of the sorted keys */
+    static const char *prefixes[] = {"B", "Ba", "Iab", "Tdd", "W", "Wdddd", "A", "X", ""};
+    for (size_t k = 0; k < sizeof prefixes / sizeof prefixes[0]; k++) {
+        const char *pre = prefixes[k];
+        size_t pl = strlen(pre), expect = 0, first = n;
+        for (size_t i = 0; i < n; i++)
+            if (strncmp(keys[i], pre, pl) == 0) {
+                if (first == n)
+                    first = i;
+                expect++;
+            }
+        ls_term_iter it;
+        ls_term_iter_seek(&it, &td, (const unsigned char *)pre, pl);
+        size_t got = 0;
+        while (ls_term_iter_next(&it) == 1 && it.klen >= pl && memcmp(it.key, pre, pl) == 0) {
+            CU_ASSERT_EQUAL(it.klen, strlen(keys[first + got]));
+            CU_ASSERT_EQUAL(memcmp(it.key, keys[first + got], it.klen), 0);
+            got++;
+        }
+        CU_ASSERT_EQUAL(got, expect);
+    }
+    ls_termdict_close(&td);
+    ls_map_close(&m);
+    for (size_t i = 0; i < n; i++)
+        free(keys[i]);
+    free(keys);
+}
+
+static void test_codecs_store__round_trip(void)
+{
+    unsigned long long st = test_seed();
+    ls_wfile f;
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&f, tpath("s.sto"), LS_MAGIC_STORE, 3, 0, NULL), 0);
+    ls_store_writer w;
+    CU_ASSERT_EQUAL_FATAL(ls_store_writer_init(&w, &f), 0);
+    enum { D = 700 };
+    uint32_t first[D], count[D];
+    char text[5000];
+    uint32_t passage = 0;
+    for (int d = 0; d < D; d++) {
+        char id[64], title[64];
+        snprintf(id, sizeof id, "doc/%05d", d);
+        snprintf(title, sizeof title, "Title %d", d);
+        unsigned char fields[64];
+        size_t fl = 0;
+        fields[fl++] = 1, fields[fl++] = 'k', fields[fl++] = 3;
+        memcpy(fields + fl, "v\0x", 3), fl += 3;
+        ls_doc_rec r = {.id = id, .id_len = strlen(id), .title = title, .title_len = strlen(title),
+                        .lead = "  ", .lead_len = 2, .first_passage = passage,
+                        .npassages = 1 + (uint32_t)(test_rand(&st) % 5), .nfields = 1,
+                        .fields = fields, .fields_len = fl};
+        first[d] = passage;
+        count[d] = r.npassages;
+        CU_ASSERT_EQUAL_FATAL(ls_store_add_doc(&w, &r), 0);
+        for (uint32_t i = 0; i < r.npassages; i++) {
+            int len = (int)(test_rand(&st) % 3000);
+            for (int k = 0; k < len; k++)
+                text[k] = (char)('a' + (passage + (uint32_t)k) % 26);
+            CU_ASSERT_EQUAL_FATAL(ls_store_add_passage(&w, i + 1, 10, 10 + (uint32_t)len / 2,
+                                                       text, (size_t)len), 0);
+            passage++;
+        }
+    }
+    CU_ASSERT_EQUAL(ls_store_finish(&w), 0);
+    ls_store_writer_free(&w);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&f, NULL), 0);
+    ls_map m;
+    ls_store s;
+    CU_ASSERT_EQUAL_FATAL(ls_map_open(&m, tpath("s.sto"), "s.sto", LS_MAGIC_STORE, 3, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_store_open(&s, &m, NULL), 0);
+    CU_ASSERT_EQUAL(s.ndocs, D);
+    CU_ASSERT_EQUAL(s.npassages, passage);
+    ls_buf raw = {0};
+    for (int d = 0; d < D; d += 7) {
+        char want[64], id[64];
+        size_t id_len;
+        uint32_t number;
+        snprintf(want, sizeof want, "doc/%05d", d);
+        for (uint32_t i = 0; i < count[d]; i++) {
+            CU_ASSERT_EQUAL(ls_store_id(&s, first[d] + i, id, sizeof id, &id_len, &number), 0);
+            CU_ASSERT_STRING_EQUAL(id, want);
+            CU_ASSERT_EQUAL(number, i + 1);
+            ls_passage_rec pr;
+            CU_ASSERT_EQUAL_FATAL(ls_store_passage(&s, first[d] + i, &raw, &pr, NULL), 0);
+            CU_ASSERT_EQUAL(pr.doc, (uint32_t)d);
+            CU_ASSERT_EQUAL(pr.start, 10);
+            CU_ASSERT_EQUAL(pr.end, 10 + pr.stored_len / 2);
+            for (size_t k = 0; k < pr.stored_len; k++)
+                if (pr.stored[k] != (char)('a' + (first[d] + i + k) % 26)) {
+                    CU_FAIL("stored text differs");
+                    break;
+                }
+        }
+        ls_doc_rec dr;
+        CU_ASSERT_EQUAL_FATAL(ls_store_doc(&s, (uint32_t)d, &raw, &dr, NULL), 0);
+        CU_ASSERT_EQUAL(dr.id_len, strlen(want));
+        CU_ASSERT_EQUAL(memcmp(dr.id, want, dr.id_len), 0);
+        CU_ASSERT_EQUAL(dr.first_passage, first[d]);
+        CU_ASSERT_EQUAL(dr.npassages, count[d]);
+        CU_ASSERT_EQUAL(dr.nfields, 1);
+        CU_ASSERT_EQUAL(dr.fields_len, 6);
+    }
+    /* sequential cursors see every record */
+    ls_store_cursor c;
+    ls_store_cursor_init(&c, &s, 0);
+    ls_passage_rec pr;
+    for (uint32_t p = 0; p < passage; p++)
+        CU_ASSERT_EQUAL_FATAL(ls_store_cursor_passage(&c, &pr, NULL), 0);
+    CU_ASSERT_NOT_EQUAL(ls_store_cursor_passage(&c, &pr, NULL), 0);
+    ls_store_cursor_free(&c);
+    ls_buf_free(&raw);
+    ls_map_close(&m);
+}
+
+static void test_codecs_file__framing_checked(void)
+{
+    ls_wfile f;
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&f, tpath("f.bin"), LS_MAGIC_NORMS, 42, 0, NULL), 0);
+    ls_wfile_write(&f, "hello world", 11);
+    uint64_t size;
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&f, &size), 0);
+    CU_ASSERT_EQUAL(size, LS_HEADER_SIZE + 11 + LS_FOOTER_SIZE);
+    ls_map m;
+    ls_err e;
+    CU_ASSERT_EQUAL(ls_map_open(&m, tpath("f.bin"), "f.bin", LS_MAGIC_NORMS, 42, &e), 0);
+    CU_ASSERT_EQUAL(m.body_len, 11);
+    CU_ASSERT_EQUAL(memcmp(m.body, "hello world", 11), 0);
+    ls_map_close(&m);
+    CU_ASSERT_EQUAL(ls_map_open(&m, tpath("f.bin"), "f.bin", LS_MAGIC_STORE, 42, &e), SRCH_ECORRUPT);
+    CU_ASSERT_EQUAL(ls_map_open(&m, tpath("f.bin"), "f.bin", LS_MAGIC_NORMS, 41, &e), SRCH_ECORRUPT);
+    CU_ASSERT_EQUAL(ls_map_open(&m, tpath("nope"), "nope", LS_MAGIC_NORMS, 42, &e), SRCH_ENOTFOUND);
+    /* flip every byte in turn: always detected */
+    FILE *fp = fopen(tpath("f.bin"), "r+b");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    for (long i = 0; i < (long)size; i++) {
+        int c;
+        fseek(fp, i, SEEK_SET);
+        c = fgetc(fp);
+        fseek(fp, i, SEEK_SET);
+        fputc(c ^ 0x10, fp);
+        fflush(fp);
+        int rc = ls_map_open(&m, tpath("f.bin"), "f.bin", LS_MAGIC_NORMS, 42, &e);
+        CU_ASSERT(rc == SRCH_ECORRUPT || rc == SRCH_EVERSION);
+        if (rc == SRCH_OK)
+            ls_map_close(&m);
+        fseek(fp, i, SEEK_SET);
+        fputc(c, fp);
+        fflush(fp);
+    }
+    /* truncation */
+    CU_ASSERT_EQUAL(ftruncate(fileno(fp), (off_t)size - 1), 0);
+    fclose(fp);
+    CU_ASSERT_EQUAL(ls_map_open(&m, tpath("f.bin"), "f.bin", LS_MAGIC_NORMS, 42, &e), SRCH_ECORRUPT);
+    /* an injected write failure is sticky and reported as a full disk */
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&f, tpath("g.bin"), LS_MAGIC_NORMS, 1, 0, NULL), 0);
+    char big[100000] = {0};
+    ls_io_fail_after(1, ENOSPC);
+    ls_wfile_write(&f, big, sizeof big);
+    CU_ASSERT_EQUAL(ls_wfile_write(&f, "x", 1), SRCH_ENOSPC);
+    CU_ASSERT_EQUAL(ls_wfile_finish(&f, NULL), SRCH_ENOSPC);
+    ls_io_fail_after(0, 0);
+    CU_ASSERT_EQUAL(access(tpath("g.bin"), F_OK), -1);   /* removed */
+}
+
+static const ls_test tests[] = {
+    {"test_codecs_varint__round_trip_and_malformed", test_codecs_varint__round_trip_and_malformed},
+    {"test_codecs_crc32c__known_values_and_hw", test_codecs_crc32c__known_values_and_hw},
+    {"test_codecs_bitpack__every_width", test_codecs_bitpack__every_width},
+    {"test_codecs_postings__random_round_trip", test_codecs_postings__random_round_trip},
+    {"test_codecs_postings__corrupt_header_detected", test_codecs_postings__corrupt_header_detected},
+    {"test_codecs_termdict__lookup_and_iteration", test_codecs_termdict__lookup_and_iteration},
+    {"test_codecs_store__round_trip", test_codecs_store__round_trip},
+    {"test_codecs_file__framing_checked", test_codecs_file__framing_checked},
+    {NULL, NULL},
+};
+
+void suite_codecs(void)
+{
+    test_register_suite("codecs", init, clean, tests);
+}
