@@ -51,5 +51,6 @@ int cmd_delete(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_query(int argc, char **argv);
 
 #endif

@@ -13,6 +13,7 @@ static const struct {
     const char *summary;
 } commands[] = {
     {"index", cmd_index, "add documents from files, directories or standard input"},
+    {"query", cmd_query, "search: the best passages, with snippets"},
     {"delete", cmd_delete, "delete documents by id"},
     {"merge", cmd_merge, "merge segments (reclaims deleted passages)"},
     {"stats", cmd_stats, "show segments, counts and sizes"},

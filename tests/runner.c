@@ -118,6 +118,7 @@ int main(int argc, char **argv)
     suite_codecs();
     suite_input();
     suite_index();
+    suite_query();
 
     CU_basic_set_mode(CU_BRM_NORMAL);
     CU_basic_run_tests();

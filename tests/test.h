@@ -41,5 +41,6 @@ void suite_analysis(void);
 void suite_codecs(void);
 void suite_input(void);
 void suite_index(void);
+void suite_query(void);
 
 #endif

@@ -254,7 +254,7 @@ typedef struct srch_index_options {
     size_t ram_budget;          /* bytes buffered before a segment is
                                    written; 0 = default (64 MiB) */
     size_t max_passage_bytes;   /* longer paragraphs are split; 0 = default
-                                   (2048); stored in a new index */
+                                   (4096); stored in a new index */
     int auto_merge;             /* 1 (default): merge segments after each
                                    commit as the merge policy says */
     int segments_per_tier;      /* merge policy; 0 = default (10) */
@@ -417,6 +417,121 @@ SRCH_API void srch_document_view_free(srch_document_view *d);
  * SRCH_ECORRUPT (or another code) with a message naming the file and offset
  * of the first fault (srch_errmsg()). */
 SRCH_API int srch_index_check(const char *path);
+
+/* ---------------------------------------------------------------------------
+ * Searching
+ *
+ * Query language (words are analyzed exactly as at index time):
+ *   migration vidéo        words; the default operator is OR (ranked), or
+ *                          AND with SRCH_SEARCH_OPTIONS.default_and
+ *   a AND b, a OR b        boolean operators (upper case; "or", "et" are
+ *   a NOT b, NOT a         words); precedence NOT > AND > OR; ( ) groups
+ *   +a -b                  a must match, b must not
+ *   "sous forum"           a phrase: consecutive positions, stop words kept
+ *   a NEAR/5 b             both within 5 words of each other, in any order
+ *                          (NEAR alone: 10)
+ *   migr*                  prefix, expanded through the term dictionary to
+ *                          at most max_expansion words (SRCH_ELIMIT beyond)
+ *   title:forum            a field: title or body (default: both); also
+ *                          title:"..." and title:(...)
+ * A word that analyzes into several terms ("sous-forum", "2024-09-12") is a
+ * phrase. Stop words are not dropped: BM25 gives them little weight, and
+ * a query made only of them still works.
+ *
+ * Ranking: BM25 (k1, b) over the body and the title (times title_weight),
+ * plus exact_weight times BM25 of the word's exact (unstemmed, accent-
+ * folded) form, so that a passage holding the word as typed ranks above one
+ * holding another form of its stem. Statistics are global over the
+ * snapshot's live passages. Top-k uses block-max pruning; the pruned
+ * result equals the exhaustive one.
+ * ------------------------------------------------------------------------- */
+
+typedef struct srch_query srch_query;
+typedef struct srch_results srch_results;
+
+/* Fields a query may address. */
+#define SRCH_FIELD_BODY 1
+#define SRCH_FIELD_TITLE 2
+
+typedef struct srch_search_options {
+    unsigned int version;     /* SRCH_SEARCH_OPTIONS_VERSION */
+    size_t limit;             /* hits to return (default 10) */
+    size_t offset;            /* hits to skip first, for paging */
+    int default_and;          /* 1: adjacent words are ANDed (default OR) */
+    int per_document;         /* 1: only the best passage of each document */
+    int fields;               /* SRCH_FIELD_* mask searched by unqualified
+                                 words; 0 = both */
+    double k1, b;             /* BM25; 0 = defaults 1.2 and 0.75 */
+    double title_weight;      /* < 0 = default (see srch_search()) */
+    double exact_weight;      /* < 0 = default */
+    size_t max_expansion;     /* prefix terms; 0 = default (1024) */
+    int exact_total;          /* 1: count every match (slower); else the
+                                 total may be a lower bound, flagged */
+    int stored;               /* 1 (default): fetch each hit's title and text
+                                 (and snippet); 0: ids, numbers and scores
+                                 only (faster) */
+    int snippets;             /* 1 (default): make snippets */
+    size_t snippet_bytes;     /* about this long; 0 = default (180) */
+    const char *mark_open;    /* around matched words in snippets; NULL =
+                                 "<b>" and "</b>"; "" for none */
+    const char *mark_close;
+} srch_search_options;
+
+#define SRCH_SEARCH_OPTIONS_VERSION 1
+#define SRCH_SEARCH_OPTIONS_INIT \
+    { SRCH_SEARCH_OPTIONS_VERSION, 10, 0, 0, 0, 0, 0, 0, -1, -1, 0, 0, 1, 1, 0, NULL, NULL }
+
+/* Parse a query for an index of the given stemming language (NULL =
+ * "french"; use srch_reader_stats().language). default_and as in the
+ * options. SRCH_ESYNTAX for a malformed query, with the byte offset of the
+ * fault in *err_offset (may be NULL) and a message ("column 9: missing
+ * closing parenthesis") from srch_errmsg(). The query is immutable and may
+ * be shared between threads. Free with srch_query_free(). */
+SRCH_API int srch_query_parse(srch_query **out, const char *text, const char *language,
+                              int default_and, size_t *err_offset);
+SRCH_API void srch_query_free(srch_query *q);
+
+/* The parsed query as text, with each word's analysis, e.g.
+ * (OR body|title:migrat~migrations "sous forum"). Valid as long as q. */
+SRCH_API const char *srch_query_describe(const srch_query *q);
+
+/* Run a query on a snapshot. opts may be NULL (defaults). Thread-safe: many
+ * threads may search one reader at once. The results belong to the caller
+ * (srch_results_free()). SRCH_ELIMIT if a prefix expands too far. */
+SRCH_API int srch_search(srch_results **out, srch_reader *r, const srch_query *q,
+                         const srch_search_options *opts);
+
+/* Parse (with the reader's language and opts->default_and) and search. */
+SRCH_API int srch_search_text(srch_results **out, srch_reader *r, const char *text,
+                              const srch_search_options *opts);
+
+/* A result: a passage. Strings are NUL-terminated and live as long as the
+ * results. */
+typedef struct srch_hit {
+    const char *id;           /* the document's external id */
+    uint32_t passage;         /* its number within the document, from 1 */
+    double score;
+    const char *title;        /* "" if none (or not fetched) */
+    const char *text;         /* the passage ("" if not fetched) */
+    size_t text_len;
+    size_t start, end;        /* the passage's byte range in the body */
+    const char *snippet;      /* best window, matched words marked; "" if
+                                 snippets are off */
+} srch_hit;
+
+SRCH_API size_t srch_results_count(const srch_results *res);
+SRCH_API const srch_hit *srch_results_hit(const srch_results *res, size_t i);
+/* Matching passages (documents with per_document). *is_exact is 0 when
+ * pruning skipped counting: the total is then a lower bound. */
+SRCH_API uint64_t srch_results_total(const srch_results *res, int *is_exact);
+SRCH_API void srch_results_free(srch_results *res);
+
+/* How the score of passage `passage` of document `id` was made for this
+ * query: per term and field, tf, idf, length normalization, contribution.
+ * *out is a malloc'ed text (free() it). SRCH_ENOTFOUND if there is no such
+ * live passage. */
+SRCH_API int srch_explain(char **out, srch_reader *r, const srch_query *q, const char *id,
+                          uint32_t passage, const srch_search_options *opts);
 
 #ifdef __cplusplus
 }

@@ -189,8 +189,8 @@ static void test_codecs_postings__random_round_trip(void)
     CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&doc, NULL), 0);
     CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&pos, NULL), 0);
     ls_map dm, pm;
-    CU_ASSERT_EQUAL_FATAL(ls_map_open(&dm, tpath("p.doc"), "p.doc", LS_MAGIC_POSTINGS, 7, NULL), 0);
-    CU_ASSERT_EQUAL_FATAL(ls_map_open(&pm, tpath("p.pos"), "p.pos", LS_MAGIC_POSITIONS, 7, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_map_open(&dm, tpath("p.doc"), "p.doc", LS_MAGIC_POSTINGS, 7, LS_MAP_VERIFY, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_map_open(&pm, tpath("p.pos"), "p.pos", LS_MAGIC_POSITIONS, 7, LS_MAP_VERIFY, NULL), 0);
     uint32_t got[100];
     for (int l = 0; l < NL; l++) {
         plist *L = &lists[l];
@@ -259,7 +259,7 @@ static void test_codecs_postings__corrupt_header_detected(void)
     ls_wfile_write(&f, junk, sizeof junk);
     CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&f, NULL), 0);
     ls_map m;
-    CU_ASSERT_EQUAL_FATAL(ls_map_open(&m, tpath("c.doc"), "c.doc", LS_MAGIC_POSTINGS, 1, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_map_open(&m, tpath("c.doc"), "c.doc", LS_MAGIC_POSTINGS, 1, LS_MAP_VERIFY, NULL), 0);
     ls_postings p;
     CU_ASSERT_EQUAL(ls_postings_open(&p, &ti, &m, &m, 1000, 0, NULL), SRCH_ECORRUPT);
     ti.doc_off = LS_HEADER_SIZE + 50;
@@ -323,7 +323,7 @@ static void test_codecs_termdict__lookup_and_iteration(void)
     CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&f, NULL), 0);
     ls_map m;
     ls_termdict td;
-    CU_ASSERT_EQUAL_FATAL(ls_map_open(&m, tpath("t.ter"), "t.ter", LS_MAGIC_TERMS, 9, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_map_open(&m, tpath("t.ter"), "t.ter", LS_MAGIC_TERMS, 9, LS_MAP_VERIFY, NULL), 0);
     CU_ASSERT_EQUAL_FATAL(ls_termdict_open(&td, &m, NULL), 0);
     CU_ASSERT_EQUAL(td.nterms, n);
     /* every key is found with its info; absent keys are not */
@@ -414,7 +414,7 @@ static void test_codecs_store__round_trip(void)
     CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&f, NULL), 0);
     ls_map m;
     ls_store s;
-    CU_ASSERT_EQUAL_FATAL(ls_map_open(&m, tpath("s.sto"), "s.sto", LS_MAGIC_STORE, 3, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_map_open(&m, tpath("s.sto"), "s.sto", LS_MAGIC_STORE, 3, LS_MAP_VERIFY, NULL), 0);
     CU_ASSERT_EQUAL_FATAL(ls_store_open(&s, &m, NULL), 0);
     CU_ASSERT_EQUAL(s.ndocs, D);
     CU_ASSERT_EQUAL(s.npassages, passage);
@@ -470,13 +470,13 @@ static void test_codecs_file__framing_checked(void)
     CU_ASSERT_EQUAL(size, LS_HEADER_SIZE + 11 + LS_FOOTER_SIZE);
     ls_map m;
     ls_err e;
-    CU_ASSERT_EQUAL(ls_map_open(&m, tpath("f.bin"), "f.bin", LS_MAGIC_NORMS, 42, &e), 0);
+    CU_ASSERT_EQUAL(ls_map_open(&m, tpath("f.bin"), "f.bin", LS_MAGIC_NORMS, 42, LS_MAP_VERIFY, &e), 0);
     CU_ASSERT_EQUAL(m.body_len, 11);
     CU_ASSERT_EQUAL(memcmp(m.body, "hello world", 11), 0);
     ls_map_close(&m);
-    CU_ASSERT_EQUAL(ls_map_open(&m, tpath("f.bin"), "f.bin", LS_MAGIC_STORE, 42, &e), SRCH_ECORRUPT);
-    CU_ASSERT_EQUAL(ls_map_open(&m, tpath("f.bin"), "f.bin", LS_MAGIC_NORMS, 41, &e), SRCH_ECORRUPT);
-    CU_ASSERT_EQUAL(ls_map_open(&m, tpath("nope"), "nope", LS_MAGIC_NORMS, 42, &e), SRCH_ENOTFOUND);
+    CU_ASSERT_EQUAL(ls_map_open(&m, tpath("f.bin"), "f.bin", LS_MAGIC_STORE, 42, LS_MAP_VERIFY, &e), SRCH_ECORRUPT);
+    CU_ASSERT_EQUAL(ls_map_open(&m, tpath("f.bin"), "f.bin", LS_MAGIC_NORMS, 41, LS_MAP_VERIFY, &e), SRCH_ECORRUPT);
+    CU_ASSERT_EQUAL(ls_map_open(&m, tpath("nope"), "nope", LS_MAGIC_NORMS, 42, LS_MAP_VERIFY, &e), SRCH_ENOTFOUND);
     /* flip every byte in turn: always detected */
     FILE *fp = fopen(tpath("f.bin"), "r+b");
     CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
@@ -487,7 +487,7 @@ static void test_codecs_file__framing_checked(void)
         fseek(fp, i, SEEK_SET);
         fputc(c ^ 0x10, fp);
         fflush(fp);
-        int rc = ls_map_open(&m, tpath("f.bin"), "f.bin", LS_MAGIC_NORMS, 42, &e);
+        int rc = ls_map_open(&m, tpath("f.bin"), "f.bin", LS_MAGIC_NORMS, 42, LS_MAP_VERIFY, &e);
         CU_ASSERT(rc == SRCH_ECORRUPT || rc == SRCH_EVERSION);
         if (rc == SRCH_OK)
             ls_map_close(&m);
@@ -498,7 +498,7 @@ static void test_codecs_file__framing_checked(void)
     /* truncation */
     CU_ASSERT_EQUAL(ftruncate(fileno(fp), (off_t)size - 1), 0);
     fclose(fp);
-    CU_ASSERT_EQUAL(ls_map_open(&m, tpath("f.bin"), "f.bin", LS_MAGIC_NORMS, 42, &e), SRCH_ECORRUPT);
+    CU_ASSERT_EQUAL(ls_map_open(&m, tpath("f.bin"), "f.bin", LS_MAGIC_NORMS, 42, LS_MAP_VERIFY, &e), SRCH_ECORRUPT);
     /* an injected write failure is sticky and reported as a full disk */
     CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&f, tpath("g.bin"), LS_MAGIC_NORMS, 1, 0, NULL), 0);
     char big[100000] = {0};

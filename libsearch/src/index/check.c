@@ -193,7 +193,7 @@ SRCH_API int srch_index_check(const char *path)
     for (size_t i = 0; i < m.nsegs && rc == SRCH_OK; i++) {
         ls_segment *s;
         ls_deletes *d = NULL;
-        if ((rc = ls_segment_open(&s, path, &m.segs[i], &err)) != SRCH_OK)
+        if ((rc = ls_segment_open(&s, path, &m.segs[i], LS_MAP_VERIFY, &err)) != SRCH_OK)
             break;
         if ((rc = ls_deletes_read(&d, path, &m.segs[i], &err)) == SRCH_OK)
             rc = check_segment(s, d, &err);

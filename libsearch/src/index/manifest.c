@@ -58,7 +58,8 @@ int ls_manifest_read(ls_manifest *m, const char *dir, uint64_t generation, ls_er
     memset(m, 0, sizeof *m);
     ls_manifest_name(name, sizeof name, generation);
     ls_map map;
-    int rc = ls_map_open(&map, ls_path(path, dir, name), name, LS_MAGIC_MANIFEST, generation, err);
+    int rc = ls_map_open(&map, ls_path(path, dir, name), name, LS_MAGIC_MANIFEST, generation,
+                         LS_MAP_VERIFY, err);
     if (rc != SRCH_OK)
         return rc;
     const unsigned char *p = map.body, *end = map.body + map.body_len;

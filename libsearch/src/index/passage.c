@@ -11,6 +11,26 @@ static int is_space(unsigned char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
 
+/* Bytes of white space (ASCII, or U+00A0 NO-BREAK SPACE) at t[i], or 0. */
+static size_t space_at(const char *t, size_t i, size_t end)
+{
+    if (i < end && is_space((unsigned char)t[i]))
+        return 1;
+    if (i + 1 < end && (unsigned char)t[i] == 0xC2 && (unsigned char)t[i + 1] == 0xA0)
+        return 2;
+    return 0;
+}
+
+/* The same for the white space ending at t[i - 1]. */
+static size_t space_before(const char *t, size_t i, size_t start)
+{
+    if (i > start && is_space((unsigned char)t[i - 1]))
+        return 1;
+    if (i >= start + 2 && (unsigned char)t[i - 2] == 0xC2 && (unsigned char)t[i - 1] == 0xA0)
+        return 2;
+    return 0;
+}
+
 typedef struct spans {
     ls_span *v;
     size_t n, cap;
@@ -66,17 +86,18 @@ static size_t cut_point(const char *t, size_t a, size_t max)
 /* Add paragraph text[a, b) (trimmed), cut into windows if too long. */
 static int add_paragraph(spans *s, const char *t, size_t a, size_t b, size_t max)
 {
+    size_t k;
     while (a < b) {
-        while (a < b && is_space((unsigned char)t[a]))
-            a++;
-        while (b > a && is_space((unsigned char)t[b - 1]))
-            b--;
+        while ((k = space_at(t, a, b)))
+            a += k;
+        while ((k = space_before(t, b, a)))
+            b -= k;
         if (a == b)
             return 0;
         size_t e = b - a > max ? cut_point(t, a, max) : b;
         size_t te = e;
-        while (te > a && is_space((unsigned char)t[te - 1]))
-            te--;
+        while ((k = space_before(t, te, a)))
+            te -= k;
         if (push(s, (uint32_t)a, (uint32_t)te) != 0)
             return -1;
         a = e;

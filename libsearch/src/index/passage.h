@@ -3,8 +3,9 @@
  *
  * A passage is a paragraph: lines separated from the next paragraph by one
  * or more blank lines (lines of spaces and tabs only). Leading and trailing
- * white space is not part of the passage. A paragraph longer than max_bytes
- * is cut into windows of at most max_bytes, each cut placed after the last
+ * white space (no-break spaces included) is not part of the passage. A
+ * paragraph longer than max_bytes is cut into windows of at most
+ * max_bytes, each cut placed after the last
  * sentence end (". ", "! ", "? ", "… " or a line end) in the window, else
  * after the last space, else at a character boundary.
  *

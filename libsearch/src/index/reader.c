@@ -78,7 +78,7 @@ static int build(srch_reader **out, const char *dir, ls_manifest *m, const srch_
         if (same) {
             s->seg = same->seg;
             ls_segment_ref(s->seg);
-        } else if ((rc = ls_segment_open(&s->seg, dir, meta, err)) != SRCH_OK) {
+        } else if ((rc = ls_segment_open(&s->seg, dir, meta, LS_MAP_VERIFY_SMALL, err)) != SRCH_OK) {
             break;
         }
         if (same && (same->del ? same->del->gen : 0) == meta->del_gen) {
@@ -308,9 +308,8 @@ SRCH_API void srch_document_view_free(srch_document_view *d)
     free(d);
 }
 
-/* Find the live document `id`: its segment and first passage. */
-static int find_doc(const srch_reader *r, const char *id, const ls_rseg **seg, uint32_t *first,
-                    uint32_t *count, ls_err *err)
+int ls_reader_find_doc(const srch_reader *r, const char *id, const ls_rseg **seg,
+                       uint32_t *first, uint32_t *count, ls_err *err)
 {
     size_t id_len = strlen(id);
     unsigned char key[LS_MAX_TERM_BYTES];
@@ -352,7 +351,7 @@ SRCH_API int srch_reader_document(const srch_reader *r, const char *id,
     *out = NULL;
     const ls_rseg *s = NULL;
     uint32_t first = 0, count = 0;
-    int rc = find_doc(r, id, &s, &first, &count, &err);
+    int rc = ls_reader_find_doc(r, id, &s, &first, &count, &err);
     if (rc != SRCH_OK)
         return rc;
     ls_buf raw = {0}, draw = {0}, text = {0}, strings = {0};

@@ -51,6 +51,11 @@ int ls_reader_df(srch_reader *r, const unsigned char *key, size_t klen, uint64_t
 /* Average length of a field over live passages (0 if no passage). */
 double ls_reader_avg_len(const srch_reader *r, int field);
 
+/* The live document `id`: its segment, first passage and passage count.
+ * SRCH_ENOTFOUND if there is none. */
+int ls_reader_find_doc(const srch_reader *r, const char *id, const ls_rseg **seg,
+                       uint32_t *first, uint32_t *count, ls_err *err);
+
 /* The segment holding global passage id g (and the local id). */
 const ls_rseg *ls_reader_locate(const srch_reader *r, uint32_t g, uint32_t *local);
 

@@ -150,7 +150,8 @@ static void segment_free(ls_segment *s)
     free(s);
 }
 
-int ls_segment_open(ls_segment **out, const char *dir, const ls_segment_meta *meta, ls_err *err)
+int ls_segment_open(ls_segment **out, const char *dir, const ls_segment_meta *meta, int flags,
+                    ls_err *err)
 {
     *out = NULL;
     ls_segment *s = calloc(1, sizeof *s);
@@ -163,7 +164,8 @@ int ls_segment_open(ls_segment **out, const char *dir, const ls_segment_meta *me
     int rc = SRCH_OK;
     for (int k = 0; k < LS_SEGMENT_FILES && rc == SRCH_OK; k++) {
         ls_segment_file(name, sizeof name, meta->id, k);
-        rc = ls_map_open(&s->maps[k], ls_path(path, dir, name), name, file_magic[k], meta->id, err);
+        rc = ls_map_open(&s->maps[k], ls_path(path, dir, name), name, file_magic[k], meta->id,
+                         flags, err);
         if (rc == SRCH_OK && s->maps[k].size != meta->sizes[k])
             rc = ls_err_set(err, SRCH_ECORRUPT, "%s: %zu bytes, the manifest says %llu", name,
                             s->maps[k].size, (unsigned long long)meta->sizes[k]);
@@ -288,7 +290,8 @@ int ls_deletes_read(ls_deletes **out, const char *dir, const ls_segment_meta *me
     char name[64], path[PATH_MAX];
     ls_deletes_file(name, sizeof name, meta->id, meta->del_gen);
     ls_map m;
-    int rc = ls_map_open(&m, ls_path(path, dir, name), name, LS_MAGIC_DELETES, meta->id, err);
+    int rc = ls_map_open(&m, ls_path(path, dir, name), name, LS_MAGIC_DELETES, meta->id,
+                         LS_MAP_VERIFY, err);
     if (rc == SRCH_ENOTFOUND)
         rc = SRCH_ECORRUPT;
     if (rc != SRCH_OK)

@@ -83,8 +83,10 @@ typedef struct ls_segment {
     const unsigned char *norms;   /* 4 bytes per passage */
 } ls_segment;
 
-/* Open the files of a segment and validate them against its meta. */
-int ls_segment_open(ls_segment **out, const char *dir, const ls_segment_meta *meta, ls_err *err);
+/* Open the files of a segment and validate them against its meta; flags
+ * as for ls_map_open() (the checksum policy). */
+int ls_segment_open(ls_segment **out, const char *dir, const ls_segment_meta *meta, int flags,
+                    ls_err *err);
 void ls_segment_ref(ls_segment *s);
 void ls_segment_unref(ls_segment *s);
 

@@ -33,7 +33,7 @@
 #include "util/varint.h"
 
 #define DEFAULT_RAM (64u << 20)
-#define DEFAULT_PASSAGE 2048
+#define DEFAULT_PASSAGE 4096
 
 typedef struct wseg {
     ls_segment *seg;
@@ -177,7 +177,8 @@ static int open_committed_segments(srch_index *ix)
         wseg w = {0};
         w.meta = ix->man.segs[i];
         w.committed = 1;
-        int rc = ls_segment_open(&w.seg, ix->dir, &w.meta, &ix->err);
+        int rc = ls_segment_open(&w.seg, ix->dir, &w.meta, LS_MAP_VERIFY | LS_MAP_RELEASE,
+                                 &ix->err);
         if (rc == SRCH_OK && (rc = ls_deletes_read(&w.committed_del, ix->dir, &w.meta,
                                                    &ix->err)) != SRCH_OK)
             ls_segment_unref(w.seg);
@@ -411,7 +412,7 @@ static int flush(srch_index *ix)
     int rc = ls_memseg_flush(ix->mem, ix->dir, id, ix->durable, &w.meta, &w.del, &ix->err);
     if (rc != SRCH_OK)
         return rc;
-    if ((rc = ls_segment_open(&w.seg, ix->dir, &w.meta, &ix->err)) != SRCH_OK ||
+    if ((rc = ls_segment_open(&w.seg, ix->dir, &w.meta, 0, &ix->err)) != SRCH_OK ||
         (rc = push_seg(ix, &w)) != SRCH_OK) {
         ls_segment_unref(w.seg);
         ls_deletes_unref(w.del);
@@ -614,7 +615,7 @@ static int run_merge(srch_index *ix, const size_t *pick, size_t n)
     wseg w = {0};
     if ((rc = ls_merge(ix->dir, segs, dels, n, id, ix->durable, &w.meta, &ix->err)) != SRCH_OK)
         goto done;
-    if ((rc = ls_segment_open(&w.seg, ix->dir, &w.meta, &ix->err)) != SRCH_OK) {
+    if ((rc = ls_segment_open(&w.seg, ix->dir, &w.meta, 0, &ix->err)) != SRCH_OK) {
         remove_segment_files(ix->dir, id);
         goto done;
     }

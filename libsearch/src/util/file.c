@@ -229,7 +229,7 @@ int ls_map_verify(const ls_map *m, const char *name, ls_err *err)
 }
 
 int ls_map_open(ls_map *m, const char *path, const char *name, uint32_t magic, uint64_t owner,
-                ls_err *err)
+                int flags, ls_err *err)
 {
     memset(m, 0, sizeof *m);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -261,7 +261,8 @@ int ls_map_open(ls_map *m, const char *path, const char *name, uint32_t magic, u
     if (ls_get_u32(m->data) != magic) {
         rc = ls_err_set(err, SRCH_ECORRUPT, "%s: bad magic %08x (expected %08x)", name,
                         ls_get_u32(m->data), magic);
-    } else if ((rc = ls_map_verify(m, name, err)) != SRCH_OK) {
+    } else if (((flags & LS_MAP_VERIFY) || ((flags & LS_MAP_VERIFY_SMALL) && m->size <= LS_MAP_SMALL)) &&
+               (rc = ls_map_verify(m, name, err)) != SRCH_OK) {
         /* reported */
     } else if (ls_get_u32(m->data + 4) != LS_FORMAT_VERSION) {
         rc = ls_err_set(err, SRCH_EVERSION, "%s: format version %u, this library reads %u",
@@ -275,7 +276,8 @@ int ls_map_open(ls_map *m, const char *path, const char *name, uint32_t magic, u
         m->owner = ls_get_u64(m->data + 8);
         m->body = m->data + LS_HEADER_SIZE;
         m->body_len = m->size - LS_HEADER_SIZE - LS_FOOTER_SIZE;
-        ls_map_release(m);   /* the checksum read every page */
+        if (flags & LS_MAP_RELEASE)
+            ls_map_release(m);   /* the checksum read every page */
         return SRCH_OK;
     }
     ls_map_close(m);

@@ -65,11 +65,22 @@ typedef struct ls_map {
     uint64_t owner;
 } ls_map;
 
+/* Checksum policy of ls_map_open(). Readers verify the CRC of small files
+ * only (the framing and every offset are checked regardless, on each
+ * access): reading a whole large index at each open would dominate the
+ * latency of a one-shot query. Writers (before merging), `search check` and
+ * srch_index_check() verify everything. */
+#define LS_MAP_VERIFY 1          /* always verify the CRC */
+#define LS_MAP_VERIFY_SMALL 2    /* verify it if the file is at most LS_MAP_SMALL */
+#define LS_MAP_RELEASE 4         /* drop the pages read by the verification */
+#define LS_MAP_SMALL ((size_t)4 << 20)
+
 /* Map `path` read-only and validate its framing: magic, version, owner
- * (unless owner is UINT64_MAX: any), footer, and the CRC of the whole file.
- * `name` is used in messages ("s00000003.doc: checksum mismatch"). */
+ * (unless owner is UINT64_MAX: any), footer, and (see flags) the CRC of the
+ * whole file. `name` is used in messages ("s00000003.doc: checksum
+ * mismatch"). */
 int ls_map_open(ls_map *m, const char *path, const char *name, uint32_t magic, uint64_t owner,
-                ls_err *err);
+                int flags, ls_err *err);
 void ls_map_close(ls_map *m);
 
 /* Drop the mapping's pages from this process (they stay in the page cache

@@ -1,0 +1,354 @@
+/*
+ * phrase.c - phrases (terms at consecutive positions) and NEAR (groups
+ * within a distance), over term scorers that have positions.
+ *
+ * A phrase is a conjunction of its terms whose passages are then filtered
+ * by positions: the phrase frequency is the number of positions p where
+ * every term i occurs at p + offset[i]. It is scored as one pseudo-term:
+ * BM25 with that frequency and the sum of the terms' idf (as Lucene's
+ * PhraseQuery). Its bounds: the frequency is at most the smallest term
+ * frequency, and the passage at least as long as the longest of the terms'
+ * minimum lengths.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "query/scorer.h"
+
+typedef struct phrase_scorer {
+    ls_scorer base;
+    ls_scorer *conj;          /* conjunction of the terms (owns them) */
+    ls_scorer **terms;
+    uint32_t *offsets;
+    size_t n;
+    uint32_t span;            /* max offset + 1 */
+    ls_bm25 w;
+    const ls_segment *seg;
+    int field;
+    uint32_t freq;            /* at the current passage */
+    int started;
+    uint32_t **pos;           /* per term, its positions at the passage */
+    size_t *pos_cap;
+    uint32_t *starts;         /* start positions of the matches */
+    size_t nstarts, starts_cap;
+} phrase_scorer;
+
+static int grow(uint32_t **v, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 16;
+    while (c < need)
+        c *= 2;
+    uint32_t *p = realloc(*v, c * sizeof *p);
+    if (!p)
+        return -1;
+    *v = p;
+    *cap = c;
+    return 0;
+}
+
+/* The matches at the conjunction's current passage; 0 if none. */
+static uint32_t match(phrase_scorer *ph)
+{
+    size_t nc = 0;
+    for (size_t i = 0; i < ph->n; i++) {
+        ls_postings *p = ls_term_scorer_postings(ph->terms[i]);
+        uint32_t f = ls_postings_freq(p);
+        if (grow(&ph->pos[i], &ph->pos_cap[i], f) != 0)
+            return ph->base.corrupt = 1, 0;
+        if (ls_postings_positions(p, ph->pos[i], f) != (int)f)
+            return ph->base.corrupt = 1, 0;
+        if (i == 0) {
+            if (grow(&ph->starts, &ph->starts_cap, f) != 0)
+                return ph->base.corrupt = 1, 0;
+            for (uint32_t k = 0; k < f; k++)
+                if (ph->pos[0][k] >= ph->offsets[0])
+                    ph->starts[nc++] = ph->pos[0][k] - ph->offsets[0];
+            continue;
+        }
+        /* keep the starts s with s + offset[i] among the term's positions */
+        size_t out = 0, j = 0;
+        for (size_t k = 0; k < nc; k++) {
+            uint64_t want = (uint64_t)ph->starts[k] + ph->offsets[i];
+            while (j < f && ph->pos[i][j] < want)
+                j++;
+            if (j < f && ph->pos[i][j] == want)
+                ph->starts[out++] = ph->starts[k];
+        }
+        nc = out;
+        if (nc == 0)
+            break;
+    }
+    ph->nstarts = nc;
+    return (uint32_t)nc;
+}
+
+static uint32_t settle(phrase_scorer *ph, uint32_t d)
+{
+    while (d != LS_NO_DOC && (ph->freq = match(ph)) == 0 && !ph->base.corrupt)
+        d = ls_next(ph->conj);
+    ph->base.corrupt |= ph->conj->corrupt;
+    if (ph->base.corrupt)
+        d = LS_NO_DOC;
+    return ph->base.doc = d;
+}
+
+static uint32_t ph_next(ls_scorer *s)
+{
+    phrase_scorer *ph = (phrase_scorer *)s;
+    if (!ph->started) {
+        ph->started = 1;
+        return settle(ph, ls_seek(ph->conj, 0));
+    }
+    if (s->doc == LS_NO_DOC)
+        return LS_NO_DOC;
+    return settle(ph, ls_next(ph->conj));
+}
+
+static uint32_t ph_seek(ls_scorer *s, uint32_t target)
+{
+    phrase_scorer *ph = (phrase_scorer *)s;
+    if (ph->started && (s->doc == LS_NO_DOC || s->doc >= target))
+        return s->doc;
+    ph->started = 1;
+    return settle(ph, ls_seek(ph->conj, target));
+}
+
+static double ph_score(ls_scorer *s)
+{
+    phrase_scorer *ph = (phrase_scorer *)s;
+    return ls_bm25_score(&ph->w, ph->freq, ls_segment_norm(ph->seg, s->doc, ph->field));
+}
+
+static double ph_block_max(ls_scorer *s, uint32_t target, uint32_t *upto)
+{
+    phrase_scorer *ph = (phrase_scorer *)s;
+    uint32_t tf = UINT32_MAX, len = 0, u = LS_NO_DOC - 1;
+    for (size_t i = 0; i < ph->n; i++) {
+        uint32_t ku, ktf, klen;
+        if (ls_term_block_bound(ph->terms[i], target, &ku, &ktf, &klen) != 0) {
+            *upto = LS_NO_DOC - 1;
+            return 0;
+        }
+        if (ku < u)
+            u = ku;
+        if (ktf < tf)
+            tf = ktf;
+        if (klen > len)
+            len = klen;
+    }
+    *upto = u;
+    return ls_inflate(ls_bm25_score(&ph->w, tf, len));
+}
+
+static void ph_free(ls_scorer *s)
+{
+    phrase_scorer *ph = (phrase_scorer *)s;
+    ls_scorer_free(ph->conj);
+    for (size_t i = 0; ph->pos && i < ph->n; i++)
+        free(ph->pos[i]);
+    free(ph->pos);
+    free(ph->pos_cap);
+    free(ph->terms);
+    free(ph->offsets);
+    free(ph->starts);
+    free(ph);
+}
+
+static const ls_scorer_vt phrase_vt = {ph_next, ph_seek, ph_score, ph_block_max, ph_free};
+
+int ls_phrase_scorer(ls_scorer **out, ls_scorer **terms, const uint32_t *offsets, size_t n,
+                     const ls_bm25 *w, const ls_segment *seg, int field)
+{
+    *out = NULL;
+    phrase_scorer *ph = calloc(1, sizeof *ph);
+    if (!ph || !(ph->terms = malloc(n * sizeof *terms)) ||
+        !(ph->offsets = malloc(n * sizeof *offsets)) || !(ph->pos = calloc(n, sizeof *ph->pos)) ||
+        !(ph->pos_cap = calloc(n, sizeof *ph->pos_cap))) {
+        if (ph) {
+            free(ph->terms);
+            free(ph->offsets);
+            free(ph->pos);
+        }
+        free(ph);
+        for (size_t i = 0; i < n; i++)
+            ls_scorer_free(terms[i]);
+        return SRCH_ENOMEM;
+    }
+    memcpy(ph->terms, terms, n * sizeof *terms);
+    memcpy(ph->offsets, offsets, n * sizeof *offsets);
+    ph->n = n;
+    ph->w = *w;
+    ph->seg = seg;
+    ph->field = field;
+    for (size_t i = 0; i < n; i++)
+        if (offsets[i] + 1 > ph->span)
+            ph->span = offsets[i] + 1;
+    ls_scorer **copy = malloc(n * sizeof *copy);
+    if (!copy) {
+        for (size_t i = 0; i < n; i++)
+            ls_scorer_free(terms[i]);
+        ph->n = 0;
+        ph_free(&ph->base);
+        return SRCH_ENOMEM;
+    }
+    memcpy(copy, terms, n * sizeof *copy);
+    int rc = ls_and_scorer(&ph->conj, copy, n);
+    free(copy);
+    if (rc != SRCH_OK) {
+        ph->n = 0;
+        ph_free(&ph->base);
+        return rc;
+    }
+    ph->base.vt = &phrase_vt;
+    ph->base.cost = ph->conj->cost;
+    uint32_t tf = UINT32_MAX, len = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t ktf, klen;
+        ls_term_bound(terms[i], &ktf, &klen);
+        if (ktf < tf)
+            tf = ktf;
+        if (klen > len)
+            len = klen;
+    }
+    ph->base.max = ls_inflate(ls_bm25_score(w, tf, len));
+    *out = &ph->base;
+    return SRCH_OK;
+}
+
+/* ------------------------------------------------------------------- NEAR */
+
+typedef struct near_scorer {
+    ls_scorer base;
+    ls_scorer *conj;          /* conjunction of the groups (owns them) */
+    phrase_scorer **groups;
+    size_t n;
+    uint32_t dist;
+    size_t *idx;              /* scratch: a cursor per group */
+    int started;
+} near_scorer;
+
+/* Is there one match of each group with at most `dist` words between the
+ * first and the last? Classic smallest window over k sorted lists. */
+static int within(near_scorer *nr)
+{
+    uint64_t total_len = 0;
+    for (size_t g = 0; g < nr->n; g++) {
+        nr->idx[g] = 0;
+        total_len += nr->groups[g]->span;
+        if (nr->groups[g]->nstarts == 0)
+            return 0;
+    }
+    for (;;) {
+        uint64_t lo = UINT64_MAX, hi = 0;
+        size_t lo_g = 0;
+        for (size_t g = 0; g < nr->n; g++) {
+            phrase_scorer *ph = nr->groups[g];
+            uint64_t s = ph->starts[nr->idx[g]], e = s + ph->span - 1;
+            if (s < lo) {
+                lo = s;
+                lo_g = g;
+            }
+            if (e > hi)
+                hi = e;
+        }
+        if (hi - lo + 1 <= total_len + nr->dist)
+            return 1;
+        if (++nr->idx[lo_g] >= nr->groups[lo_g]->nstarts)
+            return 0;
+    }
+}
+
+static uint32_t near_settle(near_scorer *nr, uint32_t d)
+{
+    while (d != LS_NO_DOC && !within(nr))
+        d = ls_next(nr->conj);
+    nr->base.corrupt |= nr->conj->corrupt;
+    return nr->base.doc = d;
+}
+
+static uint32_t near_next(ls_scorer *s)
+{
+    near_scorer *nr = (near_scorer *)s;
+    if (!nr->started) {
+        nr->started = 1;
+        return near_settle(nr, ls_seek(nr->conj, 0));
+    }
+    if (s->doc == LS_NO_DOC)
+        return LS_NO_DOC;
+    return near_settle(nr, ls_next(nr->conj));
+}
+
+static uint32_t near_seek(ls_scorer *s, uint32_t target)
+{
+    near_scorer *nr = (near_scorer *)s;
+    if (nr->started && (s->doc == LS_NO_DOC || s->doc >= target))
+        return s->doc;
+    nr->started = 1;
+    return near_settle(nr, ls_seek(nr->conj, target));
+}
+
+static double near_score(ls_scorer *s)
+{
+    near_scorer *nr = (near_scorer *)s;
+    return ls_score(nr->conj);
+}
+
+static double near_block_max(ls_scorer *s, uint32_t target, uint32_t *upto)
+{
+    near_scorer *nr = (near_scorer *)s;
+    return ls_block_max(nr->conj, target, upto);
+}
+
+static void near_free(ls_scorer *s)
+{
+    near_scorer *nr = (near_scorer *)s;
+    ls_scorer_free(nr->conj);
+    free(nr->groups);
+    free(nr->idx);
+    free(nr);
+}
+
+static const ls_scorer_vt near_vt = {near_next, near_seek, near_score, near_block_max, near_free};
+
+int ls_near_scorer(ls_scorer **out, ls_scorer **groups, size_t ngroups, uint32_t dist)
+{
+    *out = NULL;
+    near_scorer *nr = calloc(1, sizeof *nr);
+    if (!nr || !(nr->groups = malloc(ngroups * sizeof *nr->groups)) ||
+        !(nr->idx = malloc(ngroups * sizeof *nr->idx))) {
+        if (nr)
+            free(nr->groups);
+        free(nr);
+        for (size_t i = 0; i < ngroups; i++)
+            ls_scorer_free(groups[i]);
+        return SRCH_ENOMEM;
+    }
+    for (size_t i = 0; i < ngroups; i++)
+        nr->groups[i] = (phrase_scorer *)groups[i];
+    nr->n = ngroups;
+    nr->dist = dist;
+    ls_scorer **copy = malloc(ngroups * sizeof *copy);
+    if (!copy) {
+        for (size_t i = 0; i < ngroups; i++)
+            ls_scorer_free(groups[i]);
+        nr->n = 0;
+        near_free(&nr->base);
+        return SRCH_ENOMEM;
+    }
+    memcpy(copy, groups, ngroups * sizeof *copy);
+    int rc = ls_and_scorer(&nr->conj, copy, ngroups);
+    free(copy);
+    if (rc != SRCH_OK) {
+        free(nr->groups);
+        free(nr->idx);
+        free(nr);
+        return rc;
+    }
+    nr->base.vt = &near_vt;
+    nr->base.cost = nr->conj->cost;
+    nr->base.max = nr->conj->max;
+    *out = &nr->base;
+    return SRCH_OK;
+}

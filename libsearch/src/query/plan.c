@@ -1,0 +1,548 @@
+/*
+ * plan.c - weights, prefix expansion, and the scorer tree of a query for
+ * each segment (see plan.h).
+ */
+#include "query/plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/error.h"
+
+#define DEFAULT_LIMIT 10
+#define DEFAULT_K1 1.2
+#define DEFAULT_B 0.75
+#define DEFAULT_TITLE_WEIGHT 1.0
+#define DEFAULT_EXACT_WEIGHT 0.3
+#define DEFAULT_EXPANSION 1024
+#define DEFAULT_SNIPPET 180
+
+int ls_opts_from(ls_opts *o, const srch_search_options *opts, ls_err *err)
+{
+    srch_search_options d = SRCH_SEARCH_OPTIONS_INIT;
+    if (!opts)
+        opts = &d;
+    if (opts->version < 1 || opts->version > SRCH_SEARCH_OPTIONS_VERSION)
+        return ls_err_set(err, SRCH_EINVAL, "srch_search_options: unknown version %u",
+                          opts->version);
+    memset(o, 0, sizeof *o);
+    o->limit = opts->limit ? opts->limit : DEFAULT_LIMIT;
+    o->offset = opts->offset;
+    if (o->limit > 1000000 || o->offset > 1000000)
+        return ls_err_set(err, SRCH_EINVAL, "limit and offset are at most 1000000");
+    o->default_and = opts->default_and;
+    o->per_document = opts->per_document;
+    o->fields = opts->fields & (SRCH_FIELD_BODY | SRCH_FIELD_TITLE);
+    if (!o->fields)
+        o->fields = SRCH_FIELD_BODY | SRCH_FIELD_TITLE;
+    o->k1 = opts->k1 > 0 ? opts->k1 : DEFAULT_K1;
+    o->b = opts->b > 0 ? opts->b : DEFAULT_B;
+    if (o->b > 1)
+        return ls_err_set(err, SRCH_EINVAL, "BM25 b must be within [0, 1]");
+    o->title_weight = opts->title_weight >= 0 ? opts->title_weight : DEFAULT_TITLE_WEIGHT;
+    o->exact_weight = opts->exact_weight >= 0 ? opts->exact_weight : DEFAULT_EXACT_WEIGHT;
+    o->max_expansion = opts->max_expansion ? opts->max_expansion : DEFAULT_EXPANSION;
+    o->exact_total = opts->exact_total;
+    o->stored = opts->stored;
+    o->snippets = opts->stored && opts->snippets;
+    o->snippet_bytes = opts->snippet_bytes ? opts->snippet_bytes : DEFAULT_SNIPPET;
+    o->mark_open = opts->mark_open ? opts->mark_open : "<b>";
+    o->mark_close = opts->mark_close ? opts->mark_close : "</b>";
+    return SRCH_OK;
+}
+
+/* ------------------------------------------------------------- weights */
+
+static int idf_of(ls_plan *p, const unsigned char *key, size_t klen, double *idf)
+{
+    ls_strmap_slot *s = ls_strmap_find(&p->idf, (const char *)key, klen);
+    if (s) {
+        *idf = *(double *)s->value;
+        return SRCH_OK;
+    }
+    uint64_t df;
+    int rc = ls_reader_df(p->r, key, klen, &df, p->err);
+    if (rc != SRCH_OK)
+        return rc;
+    int inserted;
+    double *v = ls_arena_alloc(&p->idf.arena, sizeof *v);
+    if (!v || !(s = ls_strmap_upsert(&p->idf, (const char *)key, klen, &inserted)))
+        return ls_err_set(p->err, SRCH_ENOMEM, "out of memory planning a query");
+    *v = ls_bm25_idf(df, p->n);
+    s->value = v;
+    *idf = *v;
+    return SRCH_OK;
+}
+
+int ls_plan_weights(ls_plan *p, const unsigned char *key, size_t klen, double boost,
+                    int field, ls_bm25 *w)
+{
+    double idf = 0;
+    int rc = idf_of(p, key, klen, &idf);
+    if (rc != SRCH_OK)
+        return rc;
+    w->idf = idf;
+    w->weight = boost * idf * (p->k1 + 1);
+    w->k1 = p->k1;
+    w->b = p->b;
+    w->avglen = p->avglen[field] > 0 ? p->avglen[field] : 1;
+    return SRCH_OK;
+}
+
+/* ------------------------------------------------------------- prefixes */
+
+typedef struct expansion {
+    const qnode *node;
+    unsigned char field;
+    char **keys;
+    size_t n;
+} expansion;
+
+typedef struct plan_ext {
+    expansion *v;
+    size_t n, cap;
+} plan_ext;
+
+static int cmp_keys(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int expand(ls_plan *p, const qnode *n, unsigned char field, plan_ext *x)
+{
+    unsigned char pre[LS_MAX_TERM_BYTES];
+    size_t plen = n->prefix_len + 1;
+    if (plen > sizeof pre)
+        return ls_err_set(p->err, SRCH_EINVAL, "prefix too long");
+    pre[0] = field;
+    memcpy(pre + 1, n->prefix, n->prefix_len);
+    ls_strmap seen;
+    if (ls_strmap_init(&seen, 64) != 0)
+        return ls_err_set(p->err, SRCH_ENOMEM, "out of memory expanding a prefix");
+    int rc = SRCH_OK;
+    for (size_t s = 0; s < p->r->nsegs && rc == SRCH_OK; s++) {
+        ls_term_iter it;
+        ls_term_iter_seek(&it, &p->r->segs[s].seg->td, pre, plen);
+        int more;
+        while ((more = ls_term_iter_next(&it)) > 0 && it.klen >= plen &&
+               memcmp(it.key, pre, plen) == 0) {
+            int inserted;
+            if (!ls_strmap_upsert(&seen, (const char *)it.key, it.klen, &inserted)) {
+                rc = ls_err_set(p->err, SRCH_ENOMEM, "out of memory expanding a prefix");
+                break;
+            }
+            if (seen.count > p->max_expansion) {
+                rc = ls_err_set(p->err, SRCH_ELIMIT,
+                                "prefix '%.*s*' matches more than %zu words: make it longer",
+                                (int)n->prefix_len, n->prefix, p->max_expansion);
+                break;
+            }
+        }
+        if (more < 0 && rc == SRCH_OK)
+            rc = ls_err_set(p->err, SRCH_ECORRUPT, "segment %s: malformed term dictionary",
+                            p->r->segs[s].seg->name);
+    }
+    if (rc == SRCH_OK) {
+        if (x->n == x->cap) {
+            size_t cap = x->cap ? x->cap * 2 : 4;
+            expansion *v = realloc(x->v, cap * sizeof *v);
+            if (!v) {
+                ls_strmap_free(&seen);
+                return ls_err_set(p->err, SRCH_ENOMEM, "out of memory expanding a prefix");
+            }
+            x->v = v;
+            x->cap = cap;
+        }
+        expansion *e = &x->v[x->n];
+        e->node = n;
+        e->field = field;
+        e->n = 0;
+        e->keys = calloc(seen.count ? seen.count : 1, sizeof *e->keys);
+        for (size_t i = 0; e->keys && i <= seen.mask; i++)
+            if (seen.slots[i].key && !(e->keys[e->n++] = strdup(seen.slots[i].key)))
+                rc = SRCH_ENOMEM;
+        if (!e->keys || rc != SRCH_OK) {
+            for (size_t i = 0; e->keys && i < e->n; i++)
+                free(e->keys[i]);
+            free(e->keys);
+            ls_strmap_free(&seen);
+            return ls_err_set(p->err, SRCH_ENOMEM, "out of memory expanding a prefix");
+        }
+        qsort(e->keys, e->n, sizeof *e->keys, cmp_keys);
+        x->n++;
+    }
+    ls_strmap_free(&seen);
+    return rc;
+}
+
+static int field_mask(const ls_plan *p, const qnode *n)
+{
+    return n->fields ? n->fields : p->fields;
+}
+
+static int expand_all(ls_plan *p, const qnode *n, plan_ext *x)
+{
+    if (!n)
+        return SRCH_OK;
+    if (n->type == Q_PREFIX) {
+        int f = field_mask(p, n), rc = SRCH_OK;
+        if (f & SRCH_FIELD_BODY)
+            rc = expand(p, n, LS_FIELD_WORD, x);
+        if (rc == SRCH_OK && (f & SRCH_FIELD_TITLE))
+            rc = expand(p, n, LS_FIELD_TITLE, x);
+        return rc;
+    }
+    for (size_t i = 0; i < n->nkids; i++) {
+        int rc = expand_all(p, n->kids[i], x);
+        if (rc != SRCH_OK)
+            return rc;
+    }
+    return SRCH_OK;
+}
+
+int ls_plan_init(ls_plan *p, srch_reader *r, const srch_query *q, const ls_opts *o,
+                 ls_err *err)
+{
+    memset(p, 0, sizeof *p);
+    p->r = r;
+    p->q = q;
+    p->err = err;
+    p->k1 = o->k1;
+    p->b = o->b;
+    p->title_weight = o->title_weight;
+    p->exact_weight = o->exact_weight;
+    p->fields = o->fields;
+    p->max_expansion = o->max_expansion;
+    p->n = r->live_passages;
+    for (int f = 0; f < LS_NORM_FIELDS; f++)
+        p->avglen[f] = ls_reader_avg_len(r, f);
+    if (ls_strmap_init(&p->idf, 64) != 0)
+        return ls_err_set(err, SRCH_ENOMEM, "out of memory planning a query");
+    plan_ext *x = p->ext = calloc(1, sizeof *x);
+    if (!x) {
+        ls_strmap_free(&p->idf);
+        return ls_err_set(err, SRCH_ENOMEM, "out of memory planning a query");
+    }
+    int rc = expand_all(p, q->root, x);
+    if (rc != SRCH_OK)
+        ls_plan_free(p);
+    return rc;
+}
+
+void ls_plan_free(ls_plan *p)
+{
+    plan_ext *x = p->ext;
+    p->ext = NULL;
+    if (x) {
+        for (size_t i = 0; i < x->n; i++) {
+            for (size_t k = 0; k < x->v[i].n; k++)
+                free(x->v[i].keys[k]);
+            free(x->v[i].keys);
+        }
+        free(x->v);
+        free(x);
+    }
+    if (p->idf.slots)
+        ls_strmap_free(&p->idf);
+}
+
+/* ------------------------------------------------------------- scorers */
+
+/* A term scorer for key in this segment, or NULL (absent) */
+static int key_scorer(ls_plan *p, const ls_rseg *seg, const unsigned char *key, size_t klen,
+                      double boost, ls_scorer **out)
+{
+    *out = NULL;
+    if (boost <= 0)
+        return SRCH_OK;
+    ls_term_info ti;
+    int found = ls_termdict_get(&seg->seg->td, key, klen, &ti);
+    if (found < 0)
+        return ls_err_set(p->err, SRCH_ECORRUPT, "segment %s: malformed term dictionary",
+                          seg->seg->name);
+    if (!found)
+        return SRCH_OK;
+    int field = key[0] == LS_FIELD_TITLE ? LS_NORM_TITLE : LS_NORM_BODY;
+    ls_bm25 w;
+    int rc = ls_plan_weights(p, key, klen, boost, field, &w);
+    if (rc != SRCH_OK)
+        return rc;
+    return ls_term_scorer(out, seg->seg, seg->del, key, klen, &ti, &w, field, p->err);
+}
+
+static size_t make_key(unsigned char *key, unsigned char field, const char *s, size_t n)
+{
+    key[0] = field;
+    memcpy(key + 1, s, n);
+    return n + 1;
+}
+
+static int node_scorer(ls_plan *p, const ls_rseg *seg, const qnode *n, ls_scorer **out);
+
+/* Collects non-NULL scorers; frees them all on failure. */
+typedef struct kids {
+    ls_scorer **v;
+    size_t n, cap;
+} kids;
+
+static int kids_add(kids *k, ls_scorer *s)
+{
+    if (!s)
+        return SRCH_OK;
+    if (k->n == k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 8;
+        ls_scorer **v = realloc(k->v, cap * sizeof *v);
+        if (!v) {
+            ls_scorer_free(s);
+            return SRCH_ENOMEM;
+        }
+        k->v = v;
+        k->cap = cap;
+    }
+    k->v[k->n++] = s;
+    return SRCH_OK;
+}
+
+static void kids_free(kids *k)
+{
+    for (size_t i = 0; i < k->n; i++)
+        ls_scorer_free(k->v[i]);
+    free(k->v);
+    k->v = NULL;
+    k->n = 0;
+}
+
+static int term_node(ls_plan *p, const ls_rseg *seg, const qnode *n, ls_scorer **out)
+{
+    const qtoken *t = &n->toks[0];
+    int f = field_mask(p, n);
+    unsigned char key[LS_MAX_TERM_BYTES];
+    kids k = {0};
+    ls_scorer *s;
+    int rc = SRCH_OK;
+    if (t->term_len + 1 > sizeof key || t->word_len + 1 > sizeof key)
+        return SRCH_OK;
+    if (f & SRCH_FIELD_BODY) {
+        rc = key_scorer(p, seg, key, make_key(key, LS_FIELD_BODY, t->term, t->term_len), 1, &s);
+        if (rc == SRCH_OK)
+            rc = kids_add(&k, s);
+    }
+    if (rc == SRCH_OK && (f & SRCH_FIELD_TITLE)) {
+        rc = key_scorer(p, seg, key, make_key(key, LS_FIELD_TITLE, t->term, t->term_len),
+                        p->title_weight, &s);
+        if (rc == SRCH_OK)
+            rc = kids_add(&k, s);
+    }
+    if (rc == SRCH_OK && (f & SRCH_FIELD_BODY)) {
+        rc = key_scorer(p, seg, key, make_key(key, LS_FIELD_WORD, t->word, t->word_len),
+                        p->exact_weight, &s);
+        if (rc == SRCH_OK)
+            rc = kids_add(&k, s);
+    }
+    if (rc != SRCH_OK || k.n == 0) {
+        kids_free(&k);
+        return rc;
+    }
+    rc = ls_or_scorer(out, k.v, k.n);
+    free(k.v);
+    return rc;
+}
+
+/* The phrase of node n (a Q_TERM is a phrase of one) in one field. */
+static int phrase_in(ls_plan *p, const ls_rseg *seg, const qnode *n, unsigned char field,
+                     double boost, ls_scorer **out)
+{
+    *out = NULL;
+    if (boost <= 0)
+        return SRCH_OK;
+    unsigned char key[LS_MAX_TERM_BYTES];
+    ls_scorer **terms = calloc(n->ntoks, sizeof *terms);
+    uint32_t *offsets = calloc(n->ntoks, sizeof *offsets);
+    int rc = SRCH_OK, norm = field == LS_FIELD_TITLE ? LS_NORM_TITLE : LS_NORM_BODY;
+    ls_bm25 w = {0};
+    double idf = 0;
+    if (!terms || !offsets) {
+        rc = ls_err_set(p->err, SRCH_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n->ntoks; i++) {
+        const qtoken *t = &n->toks[i];
+        if (t->term_len + 1 > sizeof key)
+            goto done;
+        size_t klen = make_key(key, field, t->term, t->term_len);
+        rc = key_scorer(p, seg, key, klen, 1, &terms[i]);
+        if (rc != SRCH_OK || !terms[i])
+            goto done;
+        idf += ls_term_scorer_weights(terms[i])->idf;
+        offsets[i] = t->pos;
+    }
+    w.idf = idf;
+    w.weight = boost * idf * (p->k1 + 1);
+    w.k1 = p->k1;
+    w.b = p->b;
+    w.avglen = p->avglen[norm] > 0 ? p->avglen[norm] : 1;
+    rc = ls_phrase_scorer(out, terms, offsets, n->ntoks, &w, seg->seg, norm);
+    free(terms);
+    free(offsets);
+    return rc;
+done:
+    for (size_t i = 0; terms && i < n->ntoks; i++)
+        ls_scorer_free(terms[i]);
+    free(terms);
+    free(offsets);
+    return rc;
+}
+
+static int phrase_node(ls_plan *p, const ls_rseg *seg, const qnode *n, ls_scorer **out)
+{
+    int f = field_mask(p, n);
+    kids k = {0};
+    ls_scorer *s;
+    int rc = SRCH_OK;
+    if (f & SRCH_FIELD_BODY) {
+        rc = phrase_in(p, seg, n, LS_FIELD_BODY, 1, &s);
+        if (rc == SRCH_OK)
+            rc = kids_add(&k, s);
+    }
+    if (rc == SRCH_OK && (f & SRCH_FIELD_TITLE)) {
+        rc = phrase_in(p, seg, n, LS_FIELD_TITLE, p->title_weight, &s);
+        if (rc == SRCH_OK)
+            rc = kids_add(&k, s);
+    }
+    if (rc != SRCH_OK || k.n == 0) {
+        kids_free(&k);
+        return rc;
+    }
+    rc = ls_or_scorer(out, k.v, k.n);
+    free(k.v);
+    return rc;
+}
+
+static int near_node(ls_plan *p, const ls_rseg *seg, const qnode *n, ls_scorer **out)
+{
+    /* proximity is checked in the body, or in the title for title: */
+    int title = field_mask(p, n) == SRCH_FIELD_TITLE;
+    unsigned char field = title ? LS_FIELD_TITLE : LS_FIELD_BODY;
+    kids k = {0};
+    int rc = SRCH_OK;
+    for (size_t i = 0; i < n->nkids && rc == SRCH_OK; i++) {
+        ls_scorer *s;
+        rc = phrase_in(p, seg, n->kids[i], field, title ? p->title_weight : 1, &s);
+        if (rc == SRCH_OK && !s) {   /* a group absent: no match here */
+            kids_free(&k);
+            return SRCH_OK;
+        }
+        if (rc == SRCH_OK)
+            rc = kids_add(&k, s);
+    }
+    if (rc != SRCH_OK) {
+        kids_free(&k);
+        return rc;
+    }
+    rc = ls_near_scorer(out, k.v, k.n, n->dist);
+    free(k.v);
+    return rc;
+}
+
+static int prefix_node(ls_plan *p, const ls_rseg *seg, const qnode *n, ls_scorer **out)
+{
+    plan_ext *x = p->ext;
+    kids k = {0};
+    int rc = SRCH_OK;
+    for (size_t e = 0; x && e < x->n && rc == SRCH_OK; e++) {
+        const expansion *ex = &x->v[e];
+        if (ex->node != n)
+            continue;
+        double boost = ex->field == LS_FIELD_TITLE ? p->title_weight : 1;
+        for (size_t i = 0; i < ex->n && rc == SRCH_OK; i++) {
+            ls_scorer *s;
+            rc = key_scorer(p, seg, (const unsigned char *)ex->keys[i], strlen(ex->keys[i]),
+                            boost, &s);
+            if (rc == SRCH_OK)
+                rc = kids_add(&k, s);
+        }
+    }
+    if (rc != SRCH_OK || k.n == 0) {
+        kids_free(&k);
+        return rc;
+    }
+    rc = ls_or_scorer(out, k.v, k.n);
+    free(k.v);
+    return rc;
+}
+
+static int bool_node(ls_plan *p, const ls_rseg *seg, const qnode *n, ls_scorer **out)
+{
+    kids must = {0}, should = {0}, not = {0};
+    int rc = SRCH_OK, must_missing = 0;
+    for (size_t i = 0; i < n->nkids && rc == SRCH_OK; i++) {
+        ls_scorer *s;
+        rc = node_scorer(p, seg, n->kids[i], &s);
+        if (rc != SRCH_OK)
+            break;
+        switch (n->kids[i]->occur) {
+        case OCC_MUST:
+            must_missing |= !s;
+            rc = kids_add(&must, s);
+            break;
+        case OCC_NOT:
+            rc = kids_add(&not, s);
+            break;
+        default:
+            rc = kids_add(&should, s);
+            break;
+        }
+    }
+    if (rc != SRCH_OK || must_missing || (must.n == 0 && should.n == 0)) {
+        kids_free(&must);
+        kids_free(&should);
+        kids_free(&not);
+        return rc == SRCH_OK ? SRCH_OK : ls_err_set(p->err, rc, "out of memory");
+    }
+    ls_scorer *conj = NULL;
+    if (must.n) {
+        rc = ls_and_scorer(&conj, must.v, must.n);
+        free(must.v);
+        must.v = NULL;
+        if (rc != SRCH_OK) {
+            kids_free(&should);
+            kids_free(&not);
+            return rc;
+        }
+    }
+    rc = ls_bool_scorer(out, conj, should.v, should.n, not.v, not.n);
+    free(should.v);
+    free(not.v);
+    return rc;
+}
+
+int ls_plan_node_scorer(ls_plan *p, const ls_rseg *seg, const qnode *n, ls_scorer **out)
+{
+    return node_scorer(p, seg, n, out);
+}
+
+static int node_scorer(ls_plan *p, const ls_rseg *seg, const qnode *n, ls_scorer **out)
+{
+    *out = NULL;
+    switch (n->type) {
+    case Q_TERM:
+        return term_node(p, seg, n, out);
+    case Q_PHRASE:
+        return phrase_node(p, seg, n, out);
+    case Q_NEAR:
+        return near_node(p, seg, n, out);
+    case Q_PREFIX:
+        return prefix_node(p, seg, n, out);
+    case Q_BOOL:
+        return bool_node(p, seg, n, out);
+    }
+    return SRCH_OK;
+}
+
+int ls_plan_scorer(ls_plan *p, const ls_rseg *seg, ls_scorer **out)
+{
+    *out = NULL;
+    if (!p->q->root)
+        return SRCH_OK;
+    return node_scorer(p, seg, p->q->root, out);
+}

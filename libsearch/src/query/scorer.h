@@ -1,0 +1,115 @@
+/*
+ * scorer.h - document-at-a-time evaluation: one iterator ("scorer") per
+ * query operator, each with next/seek over segment-local passage ids, the
+ * score of its current passage, and upper bounds of its scores for pruning:
+ * `max` over the whole list, and block_max() over a range of passages
+ * (Xapian's skip_to with w_min, Tantivy's DocSet/Scorer).
+ *
+ * Scores are doubles. Combined scorers sum their children's scores in child
+ * order, so that a passage's score does not depend on the evaluation
+ * strategy (the pruned and the exhaustive top-k are equal, bit for bit).
+ * Bounds are inflated by a relative 1e-9 so that rounding can never make a
+ * bound lower than a score it covers.
+ */
+#ifndef LS_SCORER_H
+#define LS_SCORER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "index/postings.h"
+#include "index/segment.h"
+
+typedef struct ls_scorer ls_scorer;
+
+typedef struct ls_scorer_vt {
+    uint32_t (*next)(ls_scorer *s);
+    uint32_t (*seek)(ls_scorer *s, uint32_t target);   /* never backwards */
+    double (*score)(ls_scorer *s);                      /* current passage */
+    /* An upper bound of the scores of passages in [target, *upto]; does not
+     * move the iterator. */
+    double (*block_max)(ls_scorer *s, uint32_t target, uint32_t *upto);
+    void (*free)(ls_scorer *s);
+} ls_scorer_vt;
+
+struct ls_scorer {
+    const ls_scorer_vt *vt;
+    uint32_t doc;             /* current passage; LS_NO_DOC at the end; 0 before start */
+    double max;               /* bound over every passage */
+    uint64_t cost;            /* about how many passages it matches */
+    int corrupt;              /* malformed data met: the search fails */
+};
+
+static inline uint32_t ls_next(ls_scorer *s) { return s->vt->next(s); }
+static inline uint32_t ls_seek(ls_scorer *s, uint32_t t) { return s->vt->seek(s, t); }
+static inline double ls_score(ls_scorer *s) { return s->vt->score(s); }
+static inline double ls_block_max(ls_scorer *s, uint32_t t, uint32_t *upto)
+{
+    return s->vt->block_max(s, t, upto);
+}
+void ls_scorer_free(ls_scorer *s);
+int ls_scorer_corrupt(const ls_scorer *s);
+
+static inline double ls_inflate(double b)
+{
+    return b * (1.0 + 1e-9) + 1e-12;
+}
+
+/* BM25 for one term in one field. */
+typedef struct ls_bm25 {
+    double weight;            /* boost * idf * (k1 + 1) */
+    double k1, b, avglen;
+    double idf;
+} ls_bm25;
+
+static inline double ls_bm25_score(const ls_bm25 *w, uint32_t tf, uint32_t len)
+{
+    double norm = w->k1 * (1.0 - w->b + w->b * (double)len / w->avglen);
+    return w->weight * (double)tf / ((double)tf + norm);
+}
+
+/* The idf of a term seen in df of n passages (Lucene's BM25 idf, always
+ * positive). */
+double ls_bm25_idf(uint64_t df, uint64_t n);
+
+/* A term's postings in one field. `field` is LS_NORM_BODY or LS_NORM_TITLE
+ * for the lengths. Takes over nothing: the postings are opened here. */
+int ls_term_scorer(ls_scorer **out, const ls_segment *seg, const ls_deletes *del,
+                   const unsigned char *key, size_t klen, const ls_term_info *ti,
+                   const ls_bm25 *w, int field, ls_err *err);
+
+/* The block bound of a term scorer as (tf, length) rather than a score,
+ * for phrases: 0, or -1 past the last entry (upto = LS_NO_DOC - 1). */
+int ls_term_block_bound(ls_scorer *s, uint32_t target, uint32_t *upto, uint32_t *tf,
+                        uint32_t *len);
+/* The same over the whole list. */
+void ls_term_bound(const ls_scorer *s, uint32_t *tf, uint32_t *len);
+
+/* Access to a term scorer's postings (phrases need the positions). */
+ls_postings *ls_term_scorer_postings(ls_scorer *s);
+uint32_t ls_term_scorer_freq(ls_scorer *s);
+const ls_bm25 *ls_term_scorer_weights(const ls_scorer *s);
+
+/* Combinations; they take ownership of their children (freed with them,
+ * also on failure). */
+int ls_or_scorer(ls_scorer **out, ls_scorer **kids, size_t n);
+int ls_and_scorer(ls_scorer **out, ls_scorer **kids, size_t n);
+/* must: a conjunction or NULL; should: optional extra scores (at least one
+ * must match when must is NULL); not: excluded. */
+int ls_bool_scorer(ls_scorer **out, ls_scorer *must, ls_scorer **should, size_t nshould,
+                   ls_scorer **not, size_t nnot);
+
+/* Phrases and proximity over term scorers that have positions. offsets[i]
+ * is the position of term i within the phrase. */
+int ls_phrase_scorer(ls_scorer **out, ls_scorer **terms, const uint32_t *offsets, size_t n,
+                     const ls_bm25 *w, const ls_segment *seg, int field);
+/* NEAR: groups (phrase scorers; a single word is a phrase of one) all
+ * within `dist` words of each other; the score is the sum of the groups'
+ * scores. Takes ownership of the groups. */
+int ls_near_scorer(ls_scorer **out, ls_scorer **groups, size_t ngroups, uint32_t dist);
+
+/* The children of a disjunction, for the MaxScore driver (search.c). */
+size_t ls_or_children(ls_scorer *s, ls_scorer ***kids);
+int ls_is_or(const ls_scorer *s);
+
+#endif

@@ -1,0 +1,478 @@
+/*
+ * search.c - srch_search(): run the scorers of each segment, keep the top
+ * k, and turn the winners into hits (ids, texts, snippets).
+ *
+ * Two drivers, both exact (they return what exhaustive evaluation would):
+ *  - a disjunction at the root runs block-max MaxScore: in each window of
+ *    passages where every child's block bound holds, children are sorted by
+ *    bound; those whose bounds together cannot beat the current k-th score
+ *    (theta) are "non-essential": candidates come only from the others, and
+ *    the non-essential ones are consulted, largest bound first, only while
+ *    the candidate can still enter; a window whose total bound cannot beat
+ *    theta is skipped whole;
+ *  - any other root runs block-max skipping on its own bound (for a
+ *    conjunction, the sum of its children's block bounds).
+ * Passages are visited in increasing id and segments in order, so a
+ * candidate whose score only equals theta cannot enter (ties go to the
+ * smaller id): bounds are compared with <=.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "query/plan.h"
+#include "query/snippet.h"
+#include "util/error.h"
+
+typedef struct entry {
+    double score;
+    uint32_t gid;             /* global passage id */
+    uint64_t dockey;          /* segment << 32 | the document's first passage */
+} entry;
+
+typedef struct collector {
+    entry *heap;              /* min-heap: the worst entry on top */
+    size_t n, cap;
+    int per_doc;
+    uint64_t total;
+    uint64_t last_dockey;
+    int pruned;               /* something was skipped: total is a lower bound */
+    int exact_total;
+} collector;
+
+static inline int worse(const entry *a, const entry *b)
+{
+    return a->score < b->score || (a->score == b->score && a->gid > b->gid);
+}
+
+static void sift_down(collector *c, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < c->n && worse(&c->heap[l], &c->heap[m]))
+            m = l;
+        if (r < c->n && worse(&c->heap[r], &c->heap[m]))
+            m = r;
+        if (m == i)
+            return;
+        entry t = c->heap[i];
+        c->heap[i] = c->heap[m];
+        c->heap[m] = t;
+        i = m;
+    }
+}
+
+static void sift_up(collector *c, size_t i)
+{
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!worse(&c->heap[i], &c->heap[parent]))
+            return;
+        entry t = c->heap[i];
+        c->heap[i] = c->heap[parent];
+        c->heap[parent] = t;
+        i = parent;
+    }
+}
+
+static inline int full(const collector *c)
+{
+    return c->n == c->cap && !c->exact_total;
+}
+
+static inline double theta(const collector *c)
+{
+    return c->heap[0].score;
+}
+
+static void offer(collector *c, double score, uint32_t gid, uint64_t dockey)
+{
+    entry e = {score, gid, dockey};
+    if (c->per_doc) {
+        for (size_t i = 0; i < c->n; i++)
+            if (c->heap[i].dockey == dockey) {
+                if (worse(&c->heap[i], &e)) {
+                    c->heap[i] = e;
+                    sift_down(c, i);   /* better: may sink (it is a min-heap) */
+                    sift_up(c, i);
+                }
+                return;
+            }
+    }
+    if (c->n < c->cap) {
+        c->heap[c->n++] = e;
+        sift_up(c, c->n - 1);
+    } else if (worse(&c->heap[0], &e)) {
+        c->heap[0] = e;
+        sift_down(c, 0);
+    }
+}
+
+typedef struct segrun {
+    collector *c;
+    const ls_rseg *seg;
+    size_t segno;
+} segrun;
+
+/* Count and offer a matching passage. */
+static void found(segrun *r, uint32_t doc, double score)
+{
+    collector *c = r->c;
+    uint64_t dockey = 0;
+    if (c->per_doc) {
+        char id[SRCH_MAX_ID_BYTES + 1];
+        size_t id_len;
+        uint32_t number = 1;
+        ls_store_id(&r->seg->seg->store, doc, id, sizeof id, &id_len, &number);
+        dockey = (uint64_t)r->segno << 32 | (doc - (number - 1));
+        if (dockey != c->last_dockey || c->total == 0)
+            c->total++;
+        c->last_dockey = dockey;
+    } else {
+        c->total++;
+    }
+    offer(c, score, r->seg->base + doc, dockey);
+}
+
+/* Any root: block-max skipping on the root's own bounds. */
+static void run_generic(segrun *r, ls_scorer *root)
+{
+    collector *c = r->c;
+    uint32_t upto = 0, doc = ls_seek(root, 0);
+    double bound = 0;
+    int have_bound = 0;
+    while (doc != LS_NO_DOC) {
+        if (full(c)) {
+            if (!have_bound || doc > upto) {
+                bound = ls_block_max(root, doc, &upto);
+                have_bound = 1;
+            }
+            if (bound <= theta(c)) {
+                c->pruned = 1;
+                if (upto >= LS_NO_DOC - 1)
+                    break;
+                doc = ls_seek(root, upto + 1);
+                continue;
+            }
+        }
+        if (!ls_deleted(r->seg->del, doc))
+            found(r, doc, ls_score(root));
+        doc = ls_next(root);
+    }
+}
+
+/* A disjunction at the root: block-max MaxScore over its children. */
+static int run_maxscore(segrun *r, ls_scorer *root)
+{
+    collector *c = r->c;
+    ls_scorer **kids;
+    size_t n = ls_or_children(root, &kids);
+    size_t *order = malloc(n * sizeof *order);
+    double *bm = malloc(n * sizeof *bm), *contrib = malloc(n * sizeof *contrib);
+    if (!order || !bm || !contrib) {
+        free(order);
+        free(bm);
+        free(contrib);
+        return SRCH_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        ls_seek(kids[i], 0);
+    uint32_t doc = 0;
+    for (;;) {
+        /* the window [doc, upto] and its partition */
+        uint32_t upto = LS_NO_DOC - 1;
+        size_t ness = 0;     /* order[0 .. ness) are non-essential */
+        double ne_sum = 0;
+        int pruning = full(c);
+        if (pruning) {
+            double total = 0;
+            for (size_t i = 0; i < n; i++) {
+                uint32_t u;
+                bm[i] = ls_block_max(kids[i], doc, &u);
+                if (u < upto)
+                    upto = u;
+                total += bm[i];
+                order[i] = i;
+            }
+            if (total <= theta(c)) {
+                c->pruned = 1;
+                if (upto >= LS_NO_DOC - 1)
+                    break;
+                doc = upto + 1;
+                continue;
+            }
+            /* insertion sort by bound, ascending */
+            for (size_t i = 1; i < n; i++) {
+                size_t k = order[i], j = i;
+                while (j > 0 && bm[order[j - 1]] > bm[k]) {
+                    order[j] = order[j - 1];
+                    j--;
+                }
+                order[j] = k;
+            }
+            while (ness < n && ne_sum + bm[order[ness]] <= theta(c)) {
+                ne_sum += bm[order[ness]];
+                ness++;
+            }
+            if (ness)
+                c->pruned = 1;   /* passages only they match are not visited */
+        } else {
+            for (size_t i = 0; i < n; i++)
+                order[i] = i;
+        }
+        /* candidates from the essential children */
+        for (;;) {
+            uint32_t cand = LS_NO_DOC;
+            for (size_t e = ness; e < n; e++) {
+                ls_scorer *k = kids[order[e]];
+                if (k->doc < doc)
+                    ls_seek(k, doc);
+                if (k->doc < cand)
+                    cand = k->doc;
+            }
+            if (cand == LS_NO_DOC || cand > upto) {
+                doc = cand == LS_NO_DOC ? LS_NO_DOC : upto + 1;
+                break;
+            }
+            doc = cand + 1;
+            if (ls_deleted(r->seg->del, cand)) {
+                for (size_t e = ness; e < n; e++)
+                    if (kids[order[e]]->doc == cand)
+                        ls_next(kids[order[e]]);
+                continue;
+            }
+            double ess = 0;
+            for (size_t i = 0; i < n; i++)
+                contrib[i] = 0;
+            for (size_t e = ness; e < n; e++) {
+                ls_scorer *k = kids[order[e]];
+                if (k->doc == cand)
+                    ess += contrib[order[e]] = ls_score(k);
+            }
+            double left = ne_sum;
+            int skip = 0;
+            for (size_t e = ness; e-- > 0;) {
+                if (ess + left <= theta(c)) {
+                    skip = 1;
+                    break;
+                }
+                ls_scorer *k = kids[order[e]];
+                if (k->doc < cand)
+                    ls_seek(k, cand);
+                if (k->doc == cand)
+                    ess += contrib[order[e]] = ls_score(k);
+                left -= bm[order[e]];
+            }
+            if (skip) {
+                c->pruned = 1;
+            } else {
+                double score = 0;   /* in child order, as the disjunction sums */
+                for (size_t i = 0; i < n; i++)
+                    if (kids[i]->doc == cand)
+                        score += contrib[i];
+                found(r, cand, score);
+            }
+            for (size_t e = ness; e < n; e++)
+                if (kids[order[e]]->doc == cand)
+                    ls_next(kids[order[e]]);
+            if (!pruning && full(c))
+                break;   /* pruning can start: recompute the window */
+        }
+        if (doc == LS_NO_DOC)
+            break;
+    }
+    free(order);
+    free(bm);
+    free(contrib);
+    return SRCH_OK;
+}
+
+/* ----------------------------------------------------------------- results */
+
+struct srch_results {
+    srch_hit *hits;
+    size_t n;
+    uint64_t total;
+    int exact;
+    ls_arena arena;           /* every string of the hits */
+};
+
+SRCH_API size_t srch_results_count(const srch_results *res)
+{
+    return res ? res->n : 0;
+}
+
+SRCH_API const srch_hit *srch_results_hit(const srch_results *res, size_t i)
+{
+    return res && i < res->n ? &res->hits[i] : NULL;
+}
+
+SRCH_API uint64_t srch_results_total(const srch_results *res, int *is_exact)
+{
+    if (is_exact)
+        *is_exact = res ? res->exact : 1;
+    return res ? res->total : 0;
+}
+
+SRCH_API void srch_results_free(srch_results *res)
+{
+    if (!res)
+        return;
+    free(res->hits);
+    ls_arena_free(&res->arena);
+    free(res);
+}
+
+static int cmp_entries(const void *a, const void *b)
+{
+    const entry *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return (x->gid > y->gid) - (x->gid < y->gid);
+}
+
+/* Fill a hit from the store. */
+static int make_hit(srch_results *res, srch_reader *r, const srch_query *q, const ls_opts *o,
+                    const entry *e, srch_hit *h, ls_buf *raw, ls_err *err)
+{
+    uint32_t local;
+    const ls_rseg *s = ls_reader_locate(r, e->gid, &local);
+    if (!s)
+        return ls_err_set(err, SRCH_ERROR, "passage %u out of range", e->gid);
+    char id[SRCH_MAX_ID_BYTES + 1];
+    size_t id_len;
+    uint32_t number;
+    int rc = ls_store_id(&s->seg->store, local, id, sizeof id, &id_len, &number);
+    if (rc != SRCH_OK)
+        return ls_err_set(err, SRCH_ECORRUPT, "segment %s: malformed id table", s->seg->name);
+    char *idc = ls_arena_strndup(&res->arena, id, id_len);
+    if (!idc)
+        return ls_err_set(err, SRCH_ENOMEM, "out of memory");
+    h->id = idc;
+    h->passage = number;
+    h->score = e->score;
+    h->title = h->text = h->snippet = "";
+    if (!o->stored)
+        return SRCH_OK;
+    ls_passage_rec pr;
+    ls_doc_rec dr;
+    if ((rc = ls_store_passage(&s->seg->store, local, raw, &pr, err)) != SRCH_OK)
+        return rc;
+    size_t text_len = pr.end - pr.start;
+    char *text = ls_arena_strndup(&res->arena, pr.stored, text_len);
+    if (!text)
+        return ls_err_set(err, SRCH_ENOMEM, "out of memory");
+    h->text = text;
+    h->text_len = text_len;
+    h->start = pr.start;
+    h->end = pr.end;
+    if ((rc = ls_store_doc(&s->seg->store, pr.doc, raw, &dr, err)) != SRCH_OK)
+        return rc;
+    if (!(h->title = ls_arena_strndup(&res->arena, dr.title, dr.title_len)))
+        return ls_err_set(err, SRCH_ENOMEM, "out of memory");
+    if (o->snippets) {
+        char *snip;
+        if ((rc = ls_snippet(&snip, q, text, text_len, o->snippet_bytes, o->mark_open,
+                             o->mark_close)) != SRCH_OK)
+            return ls_err_set(err, rc, "out of memory making a snippet");
+        h->snippet = ls_arena_strndup(&res->arena, snip, strlen(snip));
+        free(snip);
+        if (!h->snippet)
+            return ls_err_set(err, SRCH_ENOMEM, "out of memory");
+    }
+    return SRCH_OK;
+}
+
+SRCH_API int srch_search(srch_results **out, srch_reader *r, const srch_query *q,
+                         const srch_search_options *opts)
+{
+    ls_err err;
+    ls_err_clear(&err);
+    if (!out || !r || !q)
+        return ls_err_set(NULL, SRCH_EINVAL, "srch_search: NULL argument");
+    *out = NULL;
+    if (strcmp(q->language, r->man.language) != 0)
+        return ls_err_set(NULL, SRCH_EINVAL,
+                          "the query was analyzed for %s, the index is %s", q->language,
+                          r->man.language);
+    ls_opts o;
+    int rc = ls_opts_from(&o, opts, &err);
+    if (rc != SRCH_OK)
+        return rc;
+    srch_results *res = calloc(1, sizeof *res);
+    if (!res)
+        return ls_err_set(NULL, SRCH_ENOMEM, "out of memory");
+    ls_arena_init(&res->arena, 16384);
+    collector c = {0};
+    c.cap = o.limit + o.offset;
+    c.per_doc = o.per_document;
+    c.exact_total = o.exact_total;
+    c.heap = malloc(c.cap * sizeof *c.heap);
+    ls_plan plan;
+    int have_plan = 0;
+    if (!c.heap) {
+        rc = ls_err_set(&err, SRCH_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = ls_plan_init(&plan, r, q, &o, &err)) != SRCH_OK)
+        goto done;
+    have_plan = 1;
+    for (size_t s = 0; s < r->nsegs && rc == SRCH_OK; s++) {
+        ls_scorer *root;
+        if ((rc = ls_plan_scorer(&plan, &r->segs[s], &root)) != SRCH_OK)
+            break;
+        if (!root)
+            continue;
+        segrun run = {&c, &r->segs[s], s};
+        if (ls_is_or(root))
+            rc = run_maxscore(&run, root);
+        else
+            run_generic(&run, root);
+        if (rc == SRCH_OK && ls_scorer_corrupt(root))
+            rc = ls_err_set(&err, SRCH_ECORRUPT, "segment %s: malformed postings",
+                            r->segs[s].seg->name);
+        else if (rc != SRCH_OK)
+            rc = ls_err_set(&err, rc, "out of memory searching");
+        ls_scorer_free(root);
+    }
+    if (rc != SRCH_OK)
+        goto done;
+    qsort(c.heap, c.n, sizeof *c.heap, cmp_entries);
+    res->total = c.total;
+    res->exact = !c.pruned;
+    size_t first = o.offset < c.n ? o.offset : c.n;
+    res->n = c.n - first;
+    res->hits = calloc(res->n ? res->n : 1, sizeof *res->hits);
+    if (!res->hits) {
+        rc = ls_err_set(&err, SRCH_ENOMEM, "out of memory");
+        goto done;
+    }
+    ls_buf raw = {0};
+    for (size_t i = 0; i < res->n && rc == SRCH_OK; i++)
+        rc = make_hit(res, r, q, &o, &c.heap[first + i], &res->hits[i], &raw, &err);
+    ls_buf_free(&raw);
+done:
+    if (have_plan)
+        ls_plan_free(&plan);
+    free(c.heap);
+    if (rc != SRCH_OK) {
+        srch_results_free(res);
+        return ls_err_set(NULL, rc, "%s", err.msg);
+    }
+    *out = res;
+    return SRCH_OK;
+}
+
+SRCH_API int srch_search_text(srch_results **out, srch_reader *r, const char *text,
+                              const srch_search_options *opts)
+{
+    if (!out || !r || !text)
+        return ls_err_set(NULL, SRCH_EINVAL, "srch_search_text: NULL argument");
+    *out = NULL;
+    srch_query *q;
+    int rc = srch_query_parse(&q, text, r->man.language, opts ? opts->default_and : 0, NULL);
+    if (rc != SRCH_OK)
+        return rc;
+    rc = srch_search(out, r, q, opts);
+    srch_query_free(q);
+    return rc;
+}

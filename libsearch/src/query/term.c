@@ -1,0 +1,148 @@
+/*
+ * term.c - the scorer of one term in one field: a postings iterator with
+ * BM25, and block bounds from the postings' skip data (see scorer.h).
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "query/scorer.h"
+
+typedef struct term_scorer {
+    ls_scorer base;
+    ls_postings p;
+    ls_bm25 w;
+    const ls_segment *seg;
+    int field;
+} term_scorer;
+
+double ls_bm25_idf(uint64_t df, uint64_t n)
+{
+    if (df > n)
+        df = n;
+    return log(1.0 + ((double)n - (double)df + 0.5) / ((double)df + 0.5));
+}
+
+static uint32_t t_next(ls_scorer *s)
+{
+    term_scorer *t = (term_scorer *)s;
+    s->doc = ls_postings_next(&t->p);
+    s->corrupt |= t->p.corrupt;
+    return s->doc;
+}
+
+static uint32_t t_seek(ls_scorer *s, uint32_t target)
+{
+    term_scorer *t = (term_scorer *)s;
+    s->doc = ls_postings_seek(&t->p, target);
+    s->corrupt |= t->p.corrupt;
+    return s->doc;
+}
+
+static double t_score(ls_scorer *s)
+{
+    term_scorer *t = (term_scorer *)s;
+    return ls_bm25_score(&t->w, ls_postings_freq(&t->p),
+                         ls_segment_norm(t->seg, s->doc, t->field));
+}
+
+static double t_block_max(ls_scorer *s, uint32_t target, uint32_t *upto)
+{
+    term_scorer *t = (term_scorer *)s;
+    uint32_t last;
+    uint16_t tf, len;
+    if (ls_postings_block_bound(&t->p, target, &last, &tf, &len) != 0) {
+        *upto = LS_NO_DOC - 1;   /* nothing left: no score until the end */
+        return 0;
+    }
+    *upto = last;
+    if (t->p.df == 1)
+        len = (uint16_t)ls_segment_norm(t->seg, t->p.docs[0], t->field);
+    return ls_inflate(ls_bm25_score(&t->w, tf, len));
+}
+
+static void t_free(ls_scorer *s)
+{
+    free(s);
+}
+
+static const ls_scorer_vt term_vt = {t_next, t_seek, t_score, t_block_max, t_free};
+
+int ls_term_scorer(ls_scorer **out, const ls_segment *seg, const ls_deletes *del,
+                   const unsigned char *key, size_t klen, const ls_term_info *ti,
+                   const ls_bm25 *w, int field, ls_err *err)
+{
+    (void)del;
+    (void)klen;
+    *out = NULL;
+    term_scorer *t = calloc(1, sizeof *t);
+    if (!t)
+        return ls_err_set(err, SRCH_ENOMEM, "out of memory");
+    int rc = ls_segment_postings(seg, key, ti, &t->p, err);
+    if (rc != SRCH_OK) {
+        free(t);
+        return rc;
+    }
+    t->base.vt = &term_vt;
+    t->base.doc = 0;
+    t->base.cost = ti->df;
+    t->w = *w;
+    t->seg = seg;
+    t->field = field;
+    uint16_t len = t->p.min_len;
+    if (ti->df == 1)
+        len = (uint16_t)ls_segment_norm(seg, ti->single_doc, field);
+    t->base.max = ls_inflate(ls_bm25_score(w, t->p.max_tf, len));
+    *out = &t->base;
+    return SRCH_OK;
+}
+
+int ls_term_block_bound(ls_scorer *s, uint32_t target, uint32_t *upto, uint32_t *tf,
+                        uint32_t *len)
+{
+    term_scorer *t = (term_scorer *)s;
+    uint32_t last;
+    uint16_t btf, blen;
+    if (ls_postings_block_bound(&t->p, target, &last, &btf, &blen) != 0) {
+        *upto = LS_NO_DOC - 1;
+        *tf = 0;
+        *len = 0xFFFF;
+        return -1;
+    }
+    *upto = last;
+    *tf = btf;
+    *len = t->p.df == 1 ? ls_segment_norm(t->seg, t->p.docs[0], t->field) : blen;
+    return 0;
+}
+
+void ls_term_bound(const ls_scorer *s, uint32_t *tf, uint32_t *len)
+{
+    const term_scorer *t = (const term_scorer *)s;
+    *tf = t->p.max_tf;
+    *len = t->p.df == 1 ? ls_segment_norm(t->seg, t->p.docs[0], t->field) : t->p.min_len;
+}
+
+ls_postings *ls_term_scorer_postings(ls_scorer *s)
+{
+    return &((term_scorer *)s)->p;
+}
+
+uint32_t ls_term_scorer_freq(ls_scorer *s)
+{
+    return ls_postings_freq(&((term_scorer *)s)->p);
+}
+
+const ls_bm25 *ls_term_scorer_weights(const ls_scorer *s)
+{
+    return &((const term_scorer *)s)->w;
+}
+
+void ls_scorer_free(ls_scorer *s)
+{
+    if (s)
+        s->vt->free(s);
+}
+
+int ls_scorer_corrupt(const ls_scorer *s)
+{
+    return s && s->corrupt;
+}
