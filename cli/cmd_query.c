@@ -36,7 +36,12 @@ static const char usage[] =
     "      --exact-total   count every match (the total is otherwise a lower\n"
     "                      bound when pruning skipped passages)\n"
     "      --no-text       ids, passage numbers and scores only (faster)\n"
-    "      --color WHEN    auto (default), always or never; NO_COLOR is honoured\n";
+    "      --color WHEN    auto (default), always or never; NO_COLOR is honoured\n"
+    "      --k1 X, --b X   BM25 parameters (default 1.2 and 0.75)\n"
+    "      --title-weight X, --exact-weight X\n"
+    "                      weight of title matches (0.3) and of exact word forms (1)\n"
+    "      --coordination X  passages matching m of n alternatives score\n"
+    "                      (m/n)^X times their sum (default 1; 0: plain BM25 sums)\n";
 
 typedef struct qopts {
     srch_search_options so;
@@ -228,6 +233,10 @@ int cmd_query(int argc, char **argv)
         {"explain", no_argument, NULL, 'e'},      {"exact-total", no_argument, NULL, 't'},
         {"no-text", no_argument, NULL, 'x'},      {"color", required_argument, NULL, 'c'},
         {"colour", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
+        {"k1", required_argument, NULL, '1'},     {"b", required_argument, NULL, '2'},
+        {"title-weight", required_argument, NULL, '3'},
+        {"exact-weight", required_argument, NULL, '4'},
+        {"coordination", required_argument, NULL, '5'},
         {NULL, 0, NULL, 0},
     };
     qopts o = {.so = SRCH_SEARCH_OPTIONS_INIT};
@@ -273,6 +282,29 @@ int cmd_query(int argc, char **argv)
                 return cli_usage_error("query", usage, "--color takes auto, always or never");
             color = optarg;
             break;
+        case '1':
+        case '2':
+        case '3':
+        case '4':
+        case '5': {
+            char *end;
+            double x = strtod(optarg, &end);
+            if (*end || end == optarg || x < 0 || x > 100 || (c == '2' && x > 1) ||
+                (c == '1' && x == 0) || (c == '5' && x > 10))
+                return cli_usage_error("query", usage, "bad value '%s' for %s", optarg,
+                                       c == '1' ? "--k1" : c == '2' ? "--b" : "a weight");
+            if (c == '1')
+                o.so.k1 = x;
+            else if (c == '2')
+                o.so.b = x > 0 ? x : 1e-12;   /* 0 means the default in the options */
+            else if (c == '3')
+                o.so.title_weight = x;
+            else if (c == '4')
+                o.so.exact_weight = x;
+            else
+                o.so.coordination = x;
+            break;
+        }
         case 'h':
             fputs(usage, stdout);
             return EXIT_OK;

@@ -441,7 +441,8 @@ SRCH_API int srch_index_check(const char *path);
  * Ranking: BM25 (k1, b) over the body and the title (times title_weight),
  * plus exact_weight times BM25 of the word's exact (unstemmed, accent-
  * folded) form, so that a passage holding the word as typed ranks above one
- * holding another form of its stem. Statistics are global over the
+ * holding another form of its stem; passages matching more of the query's
+ * alternatives rank higher (coordination). Statistics are global over the
  * snapshot's live passages. Top-k uses block-max pruning; the pruned
  * result equals the exhaustive one.
  * ------------------------------------------------------------------------- */
@@ -462,8 +463,12 @@ typedef struct srch_search_options {
     int fields;               /* SRCH_FIELD_* mask searched by unqualified
                                  words; 0 = both */
     double k1, b;             /* BM25; 0 = defaults 1.2 and 0.75 */
-    double title_weight;      /* < 0 = default (see srch_search()) */
-    double exact_weight;      /* < 0 = default */
+    double title_weight;      /* < 0 = default (0.3) */
+    double exact_weight;      /* < 0 = default (1.0) */
+    double coordination;      /* < 0 = default (1.0): a passage's score is
+                                 multiplied by (m / n)^coordination when it
+                                 matches m of the n clauses of a group of
+                                 alternatives; 0 = plain sums */
     size_t max_expansion;     /* prefix terms; 0 = default (1024) */
     int exact_total;          /* 1: count every match (slower); else the
                                  total may be a lower bound, flagged */
@@ -479,7 +484,7 @@ typedef struct srch_search_options {
 
 #define SRCH_SEARCH_OPTIONS_VERSION 1
 #define SRCH_SEARCH_OPTIONS_INIT \
-    { SRCH_SEARCH_OPTIONS_VERSION, 10, 0, 0, 0, 0, 0, 0, -1, -1, 0, 0, 1, 1, 0, NULL, NULL }
+    { SRCH_SEARCH_OPTIONS_VERSION, 10, 0, 0, 0, 0, 0, 0, -1, -1, -1, 0, 0, 1, 1, 0, NULL, NULL }
 
 /* Parse a query for an index of the given stemming language (NULL =
  * "french"; use srch_reader_stats().language). default_and as in the

@@ -310,10 +310,72 @@ static void test_query_seed__examples_rank_first(void)
     CU_ASSERT(first_has(r, "l’OIM Amy Pope", "Dans un message vidéo"));
     CU_ASSERT(first_has(r, "ETAT ACTUEL DE LA GESTION", "Au cours du Sous-forum"));
     CU_ASSERT(first_has(r, "ANI Chine", "Le responsable de l'Administration"));
+    /* the table of tests/data/seed-queries.tsv */
+    size_t len;
+    char *table = test_read_file(test_data_path("seed-queries.tsv"), &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(table);
+    int checked = 0;
+    char *save;
+    for (char *line = strtok_r(table, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (line[0] == '#')
+            continue;
+        char *tab = strchr(line, '\t');
+        CU_ASSERT_PTR_NOT_NULL_FATAL(tab);
+        uint32_t want = (uint32_t)atoi(line);
+        srch_results *res = search(r, tab + 1, NULL);
+        uint32_t got = res && srch_results_count(res) ? srch_results_hit(res, 0)->passage : 0;
+        if (got != want)
+            fprintf(stderr, "  seed query '%s': passage %u first, expected %u\n", tab + 1, got, want);
+        CU_ASSERT_EQUAL(got, want);
+        srch_results_free(res);
+        checked++;
+    }
+    free(table);
+    CU_ASSERT(checked >= 30);
     srch_results *res = search(r, "l’Équateur", NULL);
     CU_ASSERT_FATAL(res && srch_results_count(res) == 1);
     CU_ASSERT_PTR_NOT_NULL(strstr(srch_results_hit(res, 0)->snippet, "l'<b>Équateur</b>"));
     srch_results_free(res);
+    srch_reader_close(r);
+}
+
+/* A passage holding the word as typed ranks above one holding only another
+ * form of its stem, also when the query has no accents. */
+static void test_query_ranking__exact_form_first(void)
+{
+    char dir[PATH_MAX + 32];
+    snprintf(dir, sizeof dir, "%s/exact", root);
+    srch_index *ix;
+    CU_ASSERT_EQUAL_FATAL(srch_index_open(&ix, dir, NULL), 0);
+    static const char *docs[][2] = {
+        {"a", "Les migrations de printemps."},
+        {"b", "La migration de printemps."},
+        {"c", "Une politique abandonnée."},
+        {"d", "Un abandon de la politique."},
+    };
+    for (size_t i = 0; i < 4; i++) {
+        srch_document d = SRCH_DOCUMENT_INIT;
+        d.id = docs[i][0];
+        d.text = docs[i][1];
+        d.text_len = strlen(docs[i][1]);
+        CU_ASSERT_EQUAL(srch_index_add(ix, &d), 0);
+    }
+    CU_ASSERT_EQUAL_FATAL(srch_index_commit(ix), 0);
+    srch_index_close(ix);
+    srch_reader *r;
+    CU_ASSERT_EQUAL_FATAL(srch_reader_open(&r, dir), 0);
+    static const char *cases[][2] = {
+        {"migrations", "a"}, {"migration", "b"}, {"MIGRATIONS", "a"},
+        {"abandonnée", "c"}, {"abandonnee", "c"}, {"abandon", "d"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        srch_results *res = search(r, cases[i][0], NULL);
+        CU_ASSERT_FATAL(res && srch_results_count(res) >= 1);
+        if (strcmp(srch_results_hit(res, 0)->id, cases[i][1]) != 0)
+            fprintf(stderr, "  '%s': %s first\n", cases[i][0], srch_results_hit(res, 0)->id);
+        CU_ASSERT_STRING_EQUAL(srch_results_hit(res, 0)->id, cases[i][1]);
+        srch_results_free(res);
+    }
     srch_reader_close(r);
 }
 
@@ -788,7 +850,8 @@ static void test_query_bm25__matches_brute_force(void)
             sum_t += ct[2 * p].len;
         }
         double avg_b = sum_b / n, avg_t = sum_t / n;
-        for (size_t p = 0; p < np; p++)
+        for (size_t p = 0; p < np; p++) {
+            int matched = 0;
             for (int k = 0; k < 2; k++) {
                 const tfc *c = &cb[2 * p + k];
                 const tlen *u = &ct[2 * p + k];
@@ -796,11 +859,17 @@ static void test_query_bm25__matches_brute_force(void)
                 if (c->tf_b)
                     s += bm(log(1 + (n - df_b[k] + 0.5) / (df_b[k] + 0.5)), c->tf_b, c->len, avg_b);
                 if (u->tf)
-                    s += 1.0 * bm(log(1 + (n - df_t[k] + 0.5) / (df_t[k] + 0.5)), u->tf, u->len, avg_t);
+                    s += 0.3 * bm(log(1 + (n - df_t[k] + 0.5) / (df_t[k] + 0.5)), u->tf, u->len, avg_t);
                 if (c->tf_w)
-                    s += 0.3 * bm(log(1 + (n - df_w[k] + 0.5) / (df_w[k] + 0.5)), c->tf_w, c->len, avg_b);
+                    s += 1.0 * bm(log(1 + (n - df_w[k] + 0.5) / (df_w[k] + 0.5)), c->tf_w, c->len, avg_b);
                 score[p] += s;
+                matched += c->tf_b || u->tf || c->tf_w;
             }
+            if (strcmp(term[0], term[1]) != 0 || strcmp(word[0], word[1]) != 0)
+                score[p] *= matched / 2.0;   /* coordination: two alternatives */
+            else
+                score[p] *= matched == 2 ? 1.0 : 0.5;
+        }
         /* the engine's top 10 must be the brute force's top 10 */
         srch_search_options o = SRCH_SEARCH_OPTIONS_INIT;
         o.stored = 0;
@@ -959,6 +1028,7 @@ static const ls_test tests[] = {
     {"test_query_parse__operators_and_describe", test_query_parse__operators_and_describe},
     {"test_query_parse__errors_with_positions", test_query_parse__errors_with_positions},
     {"test_query_seed__examples_rank_first", test_query_seed__examples_rank_first},
+    {"test_query_ranking__exact_form_first", test_query_ranking__exact_form_first},
     {"test_query_semantics__boolean_fields_against_model", test_query_semantics__boolean_fields_against_model},
     {"test_query_semantics__phrases_and_near_against_model", test_query_semantics__phrases_and_near_against_model},
     {"test_query_semantics__prefix_paging_per_doc_limits", test_query_semantics__prefix_paging_per_doc_limits},

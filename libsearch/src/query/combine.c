@@ -3,6 +3,7 @@
  * children that match), conjunction (all must match), and the boolean
  * scorer of MUST / SHOULD / MUST NOT children (see scorer.h).
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +16,17 @@ typedef struct or_scorer {
     ls_scorer **kids;
     size_t n;
     int started;
+    uint32_t clauses;         /* coordination over this many query clauses; 0: none */
+    double power;
 } or_scorer;
+
+double ls_coord(uint32_t matched, uint32_t clauses, double power)
+{
+    if (!clauses || matched >= clauses)
+        return 1.0;
+    double f = (double)matched / (double)clauses;
+    return power == 1.0 ? f : pow(f, power);
+}
 
 static uint32_t or_min(or_scorer *o)
 {
@@ -58,10 +69,13 @@ static double or_score(ls_scorer *s)
 {
     or_scorer *o = (or_scorer *)s;
     double sum = 0;
+    uint32_t m = 0;
     for (size_t i = 0; i < o->n; i++)
-        if (o->kids[i]->doc == s->doc)
+        if (o->kids[i]->doc == s->doc) {
             sum += ls_score(o->kids[i]);
-    return sum;
+            m++;
+        }
+    return o->clauses ? sum * ls_coord(m, o->clauses, o->power) : sum;
 }
 
 static double or_block_max(ls_scorer *s, uint32_t target, uint32_t *upto)
@@ -98,8 +112,14 @@ static void free_kids(ls_scorer **kids, size_t n)
 
 int ls_or_scorer(ls_scorer **out, ls_scorer **kids, size_t n)
 {
+    return ls_or_scorer_coord(out, kids, n, 0, 1.0);
+}
+
+int ls_or_scorer_coord(ls_scorer **out, ls_scorer **kids, size_t n, uint32_t clauses,
+                       double power)
+{
     *out = NULL;
-    if (n == 1) {
+    if (n == 1 && (clauses <= 1 || power == 0)) {
         *out = kids[0];
         return SRCH_OK;
     }
@@ -111,6 +131,8 @@ int ls_or_scorer(ls_scorer **out, ls_scorer **kids, size_t n)
     }
     memcpy(o->kids, kids, n * sizeof *kids);
     o->n = n;
+    o->clauses = power > 0 ? clauses : 0;
+    o->power = power;
     o->base.vt = &or_vt;
     for (size_t i = 0; i < n; i++) {
         o->base.max += kids[i]->max;
@@ -125,10 +147,12 @@ int ls_is_or(const ls_scorer *s)
     return s->vt == &or_vt;
 }
 
-size_t ls_or_children(ls_scorer *s, ls_scorer ***kids)
+size_t ls_or_children(ls_scorer *s, ls_scorer ***kids, uint32_t *clauses, double *power)
 {
     or_scorer *o = (or_scorer *)s;
     *kids = o->kids;
+    *clauses = o->clauses;
+    *power = o->power;
     return o->n;
 }
 
@@ -256,6 +280,8 @@ typedef struct bool_scorer {
     ls_scorer base;
     ls_scorer *drive;         /* the MUST conjunction, or the SHOULD disjunction */
     int has_must;
+    uint32_t nmust, clauses;  /* coordination (with a MUST): clauses in the query */
+    double power;
     ls_scorer **should;       /* with a MUST: optional extra scores */
     size_t nshould;
     ls_scorer **not;
@@ -296,15 +322,18 @@ static double bool_score(ls_scorer *s)
 {
     bool_scorer *b = (bool_scorer *)s;
     double sum = ls_score(b->drive);
+    uint32_t m = b->nmust;
     for (size_t i = 0; i < b->nshould; i++) {
         ls_scorer *k = b->should[i];
         if (k->doc < s->doc)
             ls_seek(k, s->doc);
-        if (k->doc == s->doc)
+        if (k->doc == s->doc) {
             sum += ls_score(k);
+            m++;
+        }
         b->base.corrupt |= k->corrupt;
     }
-    return sum;
+    return b->has_must && b->clauses ? sum * ls_coord(m, b->clauses, b->power) : sum;
 }
 
 static double bool_block_max(ls_scorer *s, uint32_t target, uint32_t *upto)
@@ -336,6 +365,13 @@ static const ls_scorer_vt bool_vt = {bool_next, bool_seek, bool_score, bool_bloc
 int ls_bool_scorer(ls_scorer **out, ls_scorer *must, ls_scorer **should, size_t nshould,
                    ls_scorer **not, size_t nnot)
 {
+    return ls_bool_scorer_coord(out, must, 0, should, nshould, not, nnot, 0, 1.0);
+}
+
+int ls_bool_scorer_coord(ls_scorer **out, ls_scorer *must, uint32_t nmust, ls_scorer **should,
+                         size_t nshould, ls_scorer **not, size_t nnot, uint32_t clauses,
+                         double power)
+{
     *out = NULL;
     bool_scorer *b = calloc(1, sizeof *b);
     int rc = SRCH_OK;
@@ -346,6 +382,9 @@ int ls_bool_scorer(ls_scorer **out, ls_scorer *must, ls_scorer **should, size_t 
         return SRCH_ENOMEM;
     }
     b->base.vt = &bool_vt;
+    b->nmust = nmust;
+    b->clauses = power > 0 ? clauses : 0;
+    b->power = power;
     if (nnot && !(b->not = malloc(nnot * sizeof *not)))
         goto oom;
     if (nnot)
@@ -363,7 +402,7 @@ int ls_bool_scorer(ls_scorer **out, ls_scorer *must, ls_scorer **should, size_t 
         b->nshould = nshould;
         nshould = 0;
     } else {
-        rc = ls_or_scorer(&b->drive, should, nshould);
+        rc = ls_or_scorer_coord(&b->drive, should, nshould, clauses, power);
         nshould = 0;
         if (rc != SRCH_OK)
             goto oom;
@@ -372,7 +411,8 @@ int ls_bool_scorer(ls_scorer **out, ls_scorer *must, ls_scorer **should, size_t 
     for (size_t i = 0; i < b->nshould; i++)
         b->base.max += b->should[i]->max;
     b->base.cost = b->drive->cost;
-    if (!b->nnot && !b->nshould) {   /* nothing to add: the driver itself */
+    if (!b->nnot && !b->nshould && (!b->has_must || !b->clauses || b->nmust >= b->clauses)) {
+        /* nothing to add: the driver itself */
         *out = b->drive;
         b->drive = NULL;
         bool_free(&b->base);

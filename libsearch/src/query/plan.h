@@ -21,6 +21,7 @@ typedef struct ls_plan {
     srch_reader *r;
     const srch_query *q;
     double k1, b, title_weight, exact_weight;
+    double coord;             /* coordination power, 0 = none */
     int fields;               /* default field mask */
     size_t max_expansion;
     double avglen[LS_NORM_FIELDS];
@@ -34,7 +35,7 @@ typedef struct ls_plan {
 typedef struct ls_opts {
     size_t limit, offset;
     int default_and, per_document, fields, exact_total, stored, snippets;
-    double k1, b, title_weight, exact_weight;
+    double k1, b, title_weight, exact_weight, coord;
     size_t max_expansion, snippet_bytes;
     const char *mark_open, *mark_close;
 } ls_opts;

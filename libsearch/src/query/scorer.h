@@ -93,11 +93,23 @@ const ls_bm25 *ls_term_scorer_weights(const ls_scorer *s);
 /* Combinations; they take ownership of their children (freed with them,
  * also on failure). */
 int ls_or_scorer(ls_scorer **out, ls_scorer **kids, size_t n);
+/* A disjunction of query clauses with coordination: the sum is multiplied
+ * by (matched / clauses)^power, clauses counting every positive clause of
+ * the query, also those absent from this segment (power 0: none). Scores
+ * only shrink, so every bound stays a bound. */
+int ls_or_scorer_coord(ls_scorer **out, ls_scorer **kids, size_t n, uint32_t clauses,
+                       double power);
+double ls_coord(uint32_t matched, uint32_t clauses, double power);
 int ls_and_scorer(ls_scorer **out, ls_scorer **kids, size_t n);
 /* must: a conjunction or NULL; should: optional extra scores (at least one
  * must match when must is NULL); not: excluded. */
 int ls_bool_scorer(ls_scorer **out, ls_scorer *must, ls_scorer **should, size_t nshould,
                    ls_scorer **not, size_t nnot);
+/* The same with coordination over the nmust + nshould clauses of the query
+ * (`clauses` of them in all). */
+int ls_bool_scorer_coord(ls_scorer **out, ls_scorer *must, uint32_t nmust, ls_scorer **should,
+                         size_t nshould, ls_scorer **not, size_t nnot, uint32_t clauses,
+                         double power);
 
 /* Phrases and proximity over term scorers that have positions. offsets[i]
  * is the position of term i within the phrase. */
@@ -109,7 +121,7 @@ int ls_phrase_scorer(ls_scorer **out, ls_scorer **terms, const uint32_t *offsets
 int ls_near_scorer(ls_scorer **out, ls_scorer **groups, size_t ngroups, uint32_t dist);
 
 /* The children of a disjunction, for the MaxScore driver (search.c). */
-size_t ls_or_children(ls_scorer *s, ls_scorer ***kids);
+size_t ls_or_children(ls_scorer *s, ls_scorer ***kids, uint32_t *clauses, double *power);
 int ls_is_or(const ls_scorer *s);
 
 #endif

@@ -165,7 +165,9 @@ static int run_maxscore(segrun *r, ls_scorer *root)
 {
     collector *c = r->c;
     ls_scorer **kids;
-    size_t n = ls_or_children(root, &kids);
+    uint32_t clauses;
+    double power;
+    size_t n = ls_or_children(root, &kids, &clauses, &power);
     size_t *order = malloc(n * sizeof *order);
     double *bm = malloc(n * sizeof *bm), *contrib = malloc(n * sizeof *contrib);
     if (!order || !bm || !contrib) {
@@ -266,9 +268,14 @@ static int run_maxscore(segrun *r, ls_scorer *root)
                 c->pruned = 1;
             } else {
                 double score = 0;   /* in child order, as the disjunction sums */
+                uint32_t m = 0;
                 for (size_t i = 0; i < n; i++)
-                    if (kids[i]->doc == cand)
+                    if (kids[i]->doc == cand) {
                         score += contrib[i];
+                        m++;
+                    }
+                if (clauses)
+                    score *= ls_coord(m, clauses, power);
                 found(r, cand, score);
             }
             for (size_t e = ness; e < n; e++)
