@@ -267,10 +267,14 @@ typedef struct srch_index_options {
                                    commit; 0 skips the fsyncs (faster, for
                                    throwaway indexes: a power loss may then
                                    lose the last commits, never corrupt) */
+    int threads;                /* 0 (default): analyze added documents in a
+                                   background thread when the machine has
+                                   more than one CPU; 1: all in the calling
+                                   thread; 2: always with a background thread */
 } srch_index_options;
 
 #define SRCH_INDEX_OPTIONS_VERSION 1
-#define SRCH_INDEX_OPTIONS_INIT { SRCH_INDEX_OPTIONS_VERSION, 1, NULL, 0, 0, 1, 0, 0, 0, 0, 1 }
+#define SRCH_INDEX_OPTIONS_INIT { SRCH_INDEX_OPTIONS_VERSION, 1, NULL, 0, 0, 1, 0, 0, 0, 0, 1, 0 }
 
 /* Open the index at `path` for writing (a directory, created if needed
  * when opts->create). SRCH_ELOCKED if another writer holds it (the message
@@ -286,7 +290,11 @@ SRCH_API void srch_index_close(srch_index *ix);
 
 /* Add a document; a document with the same id, committed or not, is
  * replaced. SRCH_EINVAL for a missing or too long id or title; the index is
- * unchanged by a failed call. */
+ * unchanged by a failed call. With a background analysis thread (see
+ * srch_index_options.threads) the document is copied and indexed a little
+ * later: a failure while indexing it (out of memory, a segment full) is
+ * then reported by a later call (add, delete, commit), whose message names
+ * the document. */
 SRCH_API int srch_index_add(srch_index *ix, const srch_document *doc);
 
 /* Delete the document with this id. SRCH_ENOTFOUND if there is none (the

@@ -424,7 +424,7 @@ static void test_index_basic__empty_body_and_options(void)
 /* Random operations over several commits with a tiny RAM budget (many
  * segments), checked against the model after every commit; then a forced
  * merge must change nothing a reader can see. */
-static void test_index_model__random_operations_then_merge(void)
+static void model_random_operations_then_merge(int threads)
 {
     unsigned long long st = test_seed();
     const char *dir = new_dir();
@@ -434,6 +434,7 @@ static void test_index_model__random_operations_then_merge(void)
     o.ram_budget = 700 * 1024;   /* flush every few dozen documents */
     o.auto_merge = 0;
     o.durable = 0;
+    o.threads = threads;
     CU_ASSERT_EQUAL_FATAL(srch_index_open(&ix, dir, &o), 0);
     for (int round = 0; round < 8; round++) {
         for (int op = 0; op < 60; op++) {
@@ -505,6 +506,19 @@ static void test_index_model__random_operations_then_merge(void)
     srch_index_close(ix);
     CU_ASSERT_EQUAL(srch_index_check(dir), 0);
     free(m);
+}
+
+/* All analysis in the calling thread. */
+static void test_index_model__random_operations_then_merge(void)
+{
+    model_random_operations_then_merge(1);
+}
+
+/* The same with the background analysis thread (index/pipeline.c): adds
+ * queue, deletes and commits drain, the rollback discards the queue. */
+static void test_index_model__random_operations_pipelined(void)
+{
+    model_random_operations_then_merge(2);
 }
 
 static void test_index_policy__auto_merge_keeps_segments_few(void)
@@ -926,6 +940,7 @@ static const ls_test tests[] = {
     {"test_index_basic__add_commit_read", test_index_basic__add_commit_read},
     {"test_index_basic__empty_body_and_options", test_index_basic__empty_body_and_options},
     {"test_index_model__random_operations_then_merge", test_index_model__random_operations_then_merge},
+    {"test_index_model__random_operations_pipelined", test_index_model__random_operations_pipelined},
     {"test_index_policy__auto_merge_keeps_segments_few", test_index_policy__auto_merge_keeps_segments_few},
     {"test_index_snapshot__reader_isolation_and_reopen", test_index_snapshot__reader_isolation_and_reopen},
     {"test_index_snapshot__threads_share_a_reader", test_index_snapshot__threads_share_a_reader},

@@ -40,14 +40,6 @@ typedef struct tslot {
     memterm *t;
 } tslot;
 
-/* A token of the passage being added, waiting for its batch. */
-typedef struct pend {
-    uint32_t word_off, word_len;   /* "W" + word in scratch */
-    uint32_t term_off, term_len;   /* "B" + term in scratch */
-    uint32_t pos;
-    uint32_t hash;                 /* of the word key */
-} pend;
-
 /* A title token resolved once per document. */
 typedef struct title_tok {
     memterm *t;
@@ -82,10 +74,6 @@ struct ls_memseg {
     unsigned char key[LS_MAX_TERM_BYTES];
     title_tok *title_toks;
     size_t ntitle, title_cap;
-    pend *pends;              /* tokens of the current passage */
-    size_t npend, pend_cap;
-    ls_buf scratch;           /* their keys */
-    int failed;               /* an allocation failed inside a callback */
     uint32_t *positions;
     size_t positions_cap;
 };
@@ -211,9 +199,7 @@ void ls_memseg_free(ls_memseg *m)
     free(m->pool);
     ls_buf_free(&m->docs);
     ls_buf_free(&m->passages);
-    ls_buf_free(&m->scratch);
     free(m->title_toks);
-    free(m->pends);
     free(m->norms);
     free(m->deleted);
     free(m->positions);
@@ -338,70 +324,126 @@ static int add_occurrence(ls_memseg *m, memterm *t, uint32_t p, uint32_t pos)
     return 0;
 }
 
+/* ----------------------------------------------------------- analysis */
+
 /* Keys are stored in the scratch buffer as field byte + bytes. */
-static int put_key(ls_memseg *m, unsigned char field, const char *s, size_t n, uint32_t *off)
+static int put_key(ls_buf *b, unsigned char field, const char *s, size_t n, uint32_t *off)
 {
-    *off = (uint32_t)m->scratch.len;
-    return ls_buf_add(&m->scratch, &field, 1) || ls_buf_add(&m->scratch, s, n);
+    *off = (uint32_t)b->len;
+    return ls_buf_add(b, &field, 1) || ls_buf_add(b, s, n);
 }
 
 static int body_cb(void *ctx, const srch_token *t)
 {
-    ls_memseg *m = ctx;
-    if (m->npend == m->pend_cap) {
-        size_t cap = m->pend_cap ? m->pend_cap * 2 : 256;
-        pend *v = realloc(m->pends, cap * sizeof *v);
+    ls_prep *p = ctx;
+    if (p->npend == p->pend_cap) {
+        size_t cap = p->pend_cap ? p->pend_cap * 2 : 256;
+        ls_pend *v = realloc(p->pends, cap * sizeof *v);
         if (!v)
-            return m->failed = 1, -1;
-        m->pends = v;
-        m->pend_cap = cap;
+            return p->failed = 1, -1;
+        p->pends = v;
+        p->pend_cap = cap;
     }
-    pend *p = &m->pends[m->npend];
-    if (put_key(m, LS_FIELD_WORD, t->word, t->word_len, &p->word_off) ||
-        put_key(m, LS_FIELD_BODY, t->term, t->term_len, &p->term_off))
-        return m->failed = 1, -1;
-    p->word_len = (uint32_t)t->word_len + 1;
-    p->term_len = (uint32_t)t->term_len + 1;
-    p->pos = t->position;
-    m->npend++;
+    ls_pend *q = &p->pends[p->npend];
+    if (put_key(&p->scratch, LS_FIELD_WORD, t->word, t->word_len, &q->word_off) ||
+        put_key(&p->scratch, LS_FIELD_BODY, t->term, t->term_len, &q->term_off))
+        return p->failed = 1, -1;
+    q->word_len = (uint32_t)t->word_len + 1;
+    q->term_len = (uint32_t)t->term_len + 1;
+    q->pos = t->position;
+    p->npend++;
     return 0;
 }
 
 static int title_cb(void *ctx, const srch_token *t)
 {
-    ls_memseg *m = ctx;
-    if (m->ntitle == m->title_cap) {
-        size_t cap = m->title_cap ? m->title_cap * 2 : 32;
-        title_tok *v = realloc(m->title_toks, cap * sizeof *v);
+    ls_prep *p = ctx;
+    if (p->ntitle == p->title_cap) {
+        size_t cap = p->title_cap ? p->title_cap * 2 : 32;
+        ls_pend *v = realloc(p->title, cap * sizeof *v);
         if (!v)
-            return m->failed = 1, -1;
-        m->title_toks = v;
-        m->title_cap = cap;
+            return p->failed = 1, -1;
+        p->title = v;
+        p->title_cap = cap;
     }
-    m->key[0] = LS_FIELD_TITLE;
-    memcpy(m->key + 1, t->term, t->term_len);
-    memterm *e = get_term(m, m->key, t->term_len + 1, key_hash(m->key, t->term_len + 1));
-    if (!e)
-        return m->failed = 1, -1;
-    m->title_toks[m->ntitle].t = e;
-    m->title_toks[m->ntitle].pos = t->position;
-    m->ntitle++;
+    ls_pend *q = &p->title[p->ntitle];
+    if (put_key(&p->tscratch, LS_FIELD_TITLE, t->term, t->term_len, &q->term_off))
+        return p->failed = 1, -1;
+    q->term_len = (uint32_t)t->term_len + 1;
+    q->pos = t->position;
+    p->ntitle++;
     return 0;
 }
 
-/* Invert the pending tokens of passage p: hash and prefetch the slots of
- * the whole batch first (the table is far larger than the caches), then
- * find each word's entry, and through its link, its stem's entry. */
-static int invert_passage(ls_memseg *m, uint32_t p)
+void ls_prep_free(ls_prep *p)
 {
-    const unsigned char *sc = m->scratch.p;
-    for (size_t i = 0; i < m->npend; i++) {
-        pend *q = &m->pends[i];
+    free(p->spans);
+    free(p->pends);
+    free(p->pstart);
+    free(p->title);
+    ls_buf_free(&p->scratch);
+    ls_buf_free(&p->tscratch);
+    memset(p, 0, sizeof *p);
+}
+
+int ls_prep_analyze(ls_prep *p, srch_analyzer *a, const srch_document *doc,
+                    size_t max_passage_bytes, ls_err *err)
+{
+    p->doc = doc;
+    p->nspans = 0;
+    p->npend = 0;
+    p->ntitle = 0;
+    p->scratch.len = 0;
+    p->tscratch.len = 0;
+    p->failed = 0;
+    if (doc->text_len >= UINT32_MAX)
+        return p->rc = ls_err_set(err, SRCH_EINVAL,
+                                  "document '%s': body of %zu bytes (limit 4 GiB)", doc->id,
+                                  doc->text_len);
+    free(p->spans);
+    p->spans = NULL;
+    if (ls_split_passages(doc->text ? doc->text : "", doc->text_len, max_passage_bytes,
+                          &p->spans, &p->nspans) != 0)
+        return p->rc = ls_err_set(err, SRCH_ENOMEM, "out of memory splitting '%s'", doc->id);
+    if (p->nspans + 1 > p->pstart_cap) {
+        size_t cap = p->nspans + 16;
+        uint32_t *v = realloc(p->pstart, cap * sizeof *v);
+        if (!v)
+            return p->rc = ls_err_set(err, SRCH_ENOMEM, "out of memory indexing '%s'", doc->id);
+        p->pstart = v;
+        p->pstart_cap = cap;
+    }
+    size_t title_len = doc->title ? strlen(doc->title) : 0;
+    int rc = SRCH_OK;
+    if (title_len)
+        rc = srch_analyze(a, doc->title, title_len, title_cb, p);
+    for (size_t i = 0; i < p->nspans && rc == SRCH_OK; i++) {
+        p->pstart[i] = (uint32_t)p->npend;
+        rc = srch_analyze(a, doc->text + p->spans[i].start, p->spans[i].end - p->spans[i].start,
+                          body_cb, p);
+    }
+    p->pstart[p->nspans] = (uint32_t)p->npend;
+    if (rc != SRCH_OK || p->failed)
+        return p->rc = ls_err_set(err, p->failed || rc == SRCH_EABORT ? SRCH_ENOMEM : rc,
+                                  "out of memory analyzing '%s'", doc->id);
+    return p->rc = SRCH_OK;
+}
+
+/* Invert the tokens pends[from, to) of passage p: hash and prefetch the
+ * slots of the whole batch first (the table is far larger than the
+ * caches), then find each word's entry, and through its link, its stem's
+ * entry. */
+static int invert_passage(ls_memseg *m, const ls_prep *pr, size_t from, size_t to, uint32_t p)
+{
+    const unsigned char *sc = pr->scratch.p;
+    ls_pend *pends = pr->pends;
+    for (size_t i = from; i < to; i++) {
+        ls_pend *q = &pends[i];
         q->hash = key_hash(sc + q->word_off, q->word_len);
         __builtin_prefetch(&m->slots[q->hash & m->mask]);
     }
-    for (size_t i = 0; i < m->npend; i++) {
-        pend *q = &m->pends[i];
+    for (size_t i = from; i < to; i++) {
+        ls_pend *q = &pends[i];
         memterm *w = get_term(m, sc + q->word_off, q->word_len, q->hash);
         if (!w)
             return -1;
@@ -469,25 +511,18 @@ static int put_u32(ls_buf *b, uint32_t v)
     return ls_buf_add(b, x, 4);
 }
 
-int ls_memseg_add(ls_memseg *m, srch_analyzer *a, const srch_document *doc, int *replaced,
-                  ls_err *err)
+int ls_memseg_add_prepared(ls_memseg *m, const ls_prep *pr, int *replaced, ls_err *err)
 {
     *replaced = 0;
+    const srch_document *doc = pr->doc;
+    if (pr->rc != SRCH_OK)
+        return ls_err_set(err, pr->rc, "document '%s' could not be analyzed", doc->id);
     size_t id_len = strlen(doc->id);
     size_t title_len = doc->title ? strlen(doc->title) : 0;
-    ls_span *spans = NULL;
-    size_t nspans = 0;
-    int rc = SRCH_OK;
-    if (doc->text_len >= UINT32_MAX)
-        return ls_err_set(err, SRCH_EINVAL, "document '%s': body of %zu bytes (limit 4 GiB)",
-                          doc->id, doc->text_len);
-    if (ls_split_passages(doc->text ? doc->text : "", doc->text_len, m->max_passage_bytes,
-                          &spans, &nspans) != 0)
-        return ls_err_set(err, SRCH_ENOMEM, "out of memory splitting '%s'", doc->id);
-    if ((uint64_t)m->npassages + nspans > LS_MAX_PASSAGES_PER_SEGMENT) {
-        free(spans);
+    const ls_span *spans = pr->spans;
+    size_t nspans = pr->nspans;
+    if ((uint64_t)m->npassages + nspans > LS_MAX_PASSAGES_PER_SEGMENT)
         return ls_err_set(err, SRCH_ELIMIT, "too many passages in one segment");
-    }
     /* The records first, so that a failure while inverting leaves a
      * complete (deleted) document behind. */
     size_t docs_len = m->docs.len, passages_len = m->passages.len;
@@ -496,7 +531,7 @@ int ls_memseg_add(ls_memseg *m, srch_analyzer *a, const srch_document *doc, int 
     ls_strmap_slot *idslot = NULL;
     if (grow_per_passage(m, (size_t)m->npassages + nspans) != 0 ||
         !(idslot = ls_strmap_upsert(&m->ids, doc->id, id_len, &inserted)))
-        goto oom;
+        return ls_err_set(err, SRCH_ENOMEM, "out of memory indexing '%s'", doc->id);
     void *old = idslot->value;
     int bad = put_u32(&m->docs, (uint32_t)id_len) || ls_buf_add(&m->docs, doc->id, id_len) ||
               put_u32(&m->docs, (uint32_t)title_len) ||
@@ -523,7 +558,8 @@ int ls_memseg_add(ls_memseg *m, srch_analyzer *a, const srch_document *doc, int 
     if (bad) {
         m->docs.len = docs_len;
         m->passages.len = passages_len;
-        goto oom;   /* the id slot is unchanged (or new and empty) */
+        /* the id slot is unchanged (or new and empty) */
+        return ls_err_set(err, SRCH_ENOMEM, "out of memory indexing '%s'", doc->id);
     }
     if (old) {   /* replacing a document of the memseg */
         uint64_t v = (uint64_t)(uintptr_t)old;
@@ -538,27 +574,36 @@ int ls_memseg_add(ls_memseg *m, srch_analyzer *a, const srch_document *doc, int 
     m->ndocs++;
     m->npassages += (uint32_t)nspans;
 
-    /* Invert: the title once (its entries are reused for every passage),
-     * then each passage in a batch. */
+    /* Invert: the title's entries once (reused for every passage), then
+     * each passage in a batch. */
+    if (pr->ntitle > m->title_cap) {
+        title_tok *v = realloc(m->title_toks, pr->ntitle * sizeof *v);
+        if (!v)
+            goto fail;
+        m->title_toks = v;
+        m->title_cap = pr->ntitle;
+    }
     m->ntitle = 0;
-    m->failed = 0;
-    if (title_len && (rc = srch_analyze(a, doc->title, title_len, title_cb, m)) != SRCH_OK)
-        goto fail;
+    for (size_t k = 0; k < pr->ntitle; k++) {
+        const unsigned char *key = pr->tscratch.p + pr->title[k].term_off;
+        memterm *e = get_term(m, key, pr->title[k].term_len, key_hash(key, pr->title[k].term_len));
+        if (!e)
+            goto fail;
+        m->title_toks[m->ntitle].t = e;
+        m->title_toks[m->ntitle].pos = pr->title[k].pos;
+        m->ntitle++;
+    }
     for (size_t i = 0; i < nspans; i++) {
         uint32_t p = first + (uint32_t)i;
-        m->npend = 0;
-        m->scratch.len = 0;
-        rc = srch_analyze(a, doc->text + spans[i].start, spans[i].end - spans[i].start, body_cb,
-                          m);
-        if (rc != SRCH_OK || invert_passage(m, p) != 0)
+        if (invert_passage(m, pr, pr->pstart[i], pr->pstart[i + 1], p) != 0)
             goto fail;
         for (size_t k = 0; k < m->ntitle; k++)
             if (add_occurrence(m, m->title_toks[k].t, p, m->title_toks[k].pos) != 0)
                 goto fail;
-        m->norms[2 * p] = m->npend > 0xFFFF ? 0xFFFF : (uint16_t)m->npend;
+        uint32_t ntok = pr->pstart[i + 1] - pr->pstart[i];
+        m->norms[2 * p] = ntok > 0xFFFF ? 0xFFFF : (uint16_t)ntok;
         m->norms[2 * p + 1] = m->ntitle > 0xFFFF ? 0xFFFF : (uint16_t)m->ntitle;
     }
-    free(spans);
     return SRCH_OK;
 
 fail:
@@ -568,13 +613,12 @@ fail:
         m->norms[2 * (first + i) + 1] = 0;
     }
     mark_deleted(m, first, (uint32_t)nspans);
-    free(spans);
-    if (rc != SRCH_OK && rc != SRCH_EABORT)
-        return rc;
     return ls_err_set(err, SRCH_ENOMEM, "out of memory indexing '%s'", doc->id);
-oom:
-    free(spans);
-    return ls_err_set(err, SRCH_ENOMEM, "out of memory indexing '%s'", doc->id);
+}
+
+size_t ls_memseg_max_passage(const ls_memseg *m)
+{
+    return m->max_passage_bytes;
 }
 
 int ls_memseg_find(const ls_memseg *m, const char *id, size_t id_len, uint32_t *first,

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "index/passage.h"
 #include "index/segment.h"
 #include "libsearch.h"
 #include "util/arena.h"
@@ -35,16 +36,50 @@
 
 typedef struct ls_memseg ls_memseg;
 
+/* A token waiting to be inverted: its keys ("W" + word, "B" + term) in a
+ * scratch buffer, and its position. */
+typedef struct ls_pend {
+    uint32_t word_off, word_len;
+    uint32_t term_off, term_len;
+    uint32_t pos;
+    uint32_t hash;            /* of the word key, computed when inverted */
+} ls_pend;
+
+/* A document analyzed and ready to be added: ls_prep_analyze() fills it
+ * (in any thread, with that thread's analyzer), ls_memseg_add_prepared()
+ * adds it (in the writer's thread). The document's memory is borrowed and
+ * must outlive both calls. Buffers are kept for reuse; ls_prep_free()
+ * releases them. */
+typedef struct ls_prep {
+    const srch_document *doc;
+    int rc;                   /* of the analysis */
+    ls_span *spans;           /* passages */
+    size_t nspans;
+    uint32_t *pstart;         /* pends[pstart[i], pstart[i + 1]): passage i */
+    size_t pstart_cap;
+    ls_pend *pends;
+    size_t npend, pend_cap;
+    ls_buf scratch;
+    ls_pend *title;           /* title tokens (term keys in tscratch) */
+    size_t ntitle, title_cap;
+    ls_buf tscratch;
+    int failed;
+} ls_prep;
+
+int ls_prep_analyze(ls_prep *p, srch_analyzer *a, const srch_document *doc,
+                    size_t max_passage_bytes, ls_err *err);
+void ls_prep_free(ls_prep *p);
+
 int ls_memseg_new(ls_memseg **out, size_t max_passage_bytes, ls_err *err);
 void ls_memseg_free(ls_memseg *m);
 /* Forget every document (after a flush or a rollback). */
 void ls_memseg_reset(ls_memseg *m);
 
-/* Analyze and add a document. If a live document of the memseg had the
- * same id, it is deleted and *replaced set to 1 (else 0): on failure
- * nothing changes. */
-int ls_memseg_add(ls_memseg *m, srch_analyzer *a, const srch_document *doc, int *replaced,
-                  ls_err *err);
+/* Add an analyzed document. If a live document of the memseg had the same
+ * id, it is deleted and *replaced set to 1 (else 0): on failure nothing
+ * changes. */
+int ls_memseg_add_prepared(ls_memseg *m, const ls_prep *p, int *replaced, ls_err *err);
+size_t ls_memseg_max_passage(const ls_memseg *m);
 
 /* The passages of the live document with this id: 1 if there is one, 0
  * if not. */

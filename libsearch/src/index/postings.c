@@ -182,6 +182,7 @@ int ls_postings_open(ls_postings *p, const ls_term_info *ti, const ls_map *doc_m
         p->freqs[0] = ti->single_freq;
         p->n = 1;
         p->loaded = 1;
+        p->freqs_ready = 1;
         p->last_doc = ti->single_doc;
         p->max_tf = p->tail_max_tf = sat16(ti->single_freq);
         p->min_len = p->tail_min_len = 0;   /* the length is not known here */
@@ -255,16 +256,15 @@ static int load_block(ls_postings *p)
         if (bd > 32 || bf > 32 || (size_t)(end - start) != 2 + 16 * (size_t)(bd + bf))
             return -1;
         ls_unpack128(s + 2, bd, p->docs);
-        ls_unpack128(s + 2 + 16 * bd, bf, p->freqs);
+        p->fpack = s + 2 + 16 * bd;
+        p->fbits = bf;
+        p->freqs_ready = 0;
         int64_t d = b ? (int64_t)prev : -1;
         for (int i = 0; i < LS_BLOCK; i++) {
             d += (int64_t)p->docs[i] + 1;
             if (d >= (int64_t)p->ndocs)
                 return -1;
             p->docs[i] = (uint32_t)d;
-            p->freqs[i] += 1;
-            if (p->freqs[i] == 0)
-                return -1;
         }
         if (p->docs[LS_BLOCK - 1] != skip_last(p, b))
             return -1;
@@ -288,6 +288,7 @@ static int load_block(ls_postings *p)
         if (q != end || count == 0)
             return -1;
         p->n = (int)count;
+        p->freqs_ready = 1;
     }
     p->loaded = 1;
     if (p->with_pos) {
@@ -298,6 +299,23 @@ static int load_block(ls_postings *p)
         p->pos_i = 0;
     }
     return 0;
+}
+
+void ls_postings_load_freqs(ls_postings *p)
+{
+    p->freqs_ready = 1;
+    if (!p->fpack || p->fbits > 32) {
+        for (int i = 0; i < LS_BLOCK; i++)
+            p->freqs[i] = 1;
+        p->corrupt = 1;
+        return;
+    }
+    ls_unpack128(p->fpack, p->fbits, p->freqs);
+    for (int i = 0; i < LS_BLOCK; i++)
+        if (++p->freqs[i] == 0) {   /* 2^32 - 1 + 1: only a damaged block */
+            p->freqs[i] = 1;
+            p->corrupt = 1;
+        }
 }
 
 uint32_t ls_postings_next(ls_postings *p)
@@ -369,8 +387,26 @@ uint32_t ls_postings_seek(ls_postings *p, uint32_t target)
             return fail(p);
         p->i = 0;
     }
-    while (p->i < p->n && p->docs[p->i] < target)
-        p->i++;
+    if (p->i < p->n && p->docs[p->i] < target) {
+        /* the first entry >= target after i: targets are usually near
+         * (conjunctions seek from one match to the next), so gallop, then
+         * binary search the last step */
+        int lo = p->i, step = 1;
+        while (lo + step < p->n && p->docs[lo + step] < target) {
+            lo += step;
+            step *= 2;
+        }
+        int hi = lo + step < p->n ? lo + step : p->n;
+        lo++;
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            if (p->docs[mid] < target)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        p->i = lo;
+    }
     if (p->i == p->n)   /* cannot happen with consistent skip data */
         return fail(p);
     return p->doc = p->docs[p->i];
@@ -382,13 +418,20 @@ int ls_postings_positions(ls_postings *p, uint32_t *out, uint32_t max)
         return -1;
     const unsigned char *q = p->pos_ptr, *end = p->pos_limit;
     uint64_t v;
+    if (!p->freqs_ready)
+        ls_postings_load_freqs(p);
     if (p->df == 1)
         p->pos_i = 0, q = p->pos_base;
-    while (p->pos_i < p->i) {   /* skip the positions of earlier entries */
-        for (uint32_t k = 0; k < p->freqs[p->pos_i]; k++)
-            if (!(q = ls_get_varint(q, end, &v)))
-                return p->corrupt = 1, -1;
-        p->pos_i++;
+    if (p->pos_i < p->i) {
+        /* skip the positions of earlier entries: count varint ends */
+        uint64_t skip = 0;
+        for (int k = p->pos_i; k < p->i; k++)
+            skip += p->freqs[k];
+        while (skip && q < end)
+            skip -= *q++ < 0x80;
+        if (skip)
+            return p->corrupt = 1, -1;
+        p->pos_i = p->i;
     }
     /* stay at the start of this entry: its positions may be asked again */
     p->pos_ptr = q;

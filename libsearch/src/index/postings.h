@@ -96,7 +96,10 @@ typedef struct ls_postings {
     uint32_t block;           /* current block (nfull = the tail) */
     uint32_t base;            /* id before the current block's first entry */
     int started;              /* next() or seek() was called */
-    int loaded;               /* current block decoded into docs/freqs */
+    int loaded;               /* current block's passages decoded into docs */
+    int freqs_ready;          /* its frequencies decoded into freqs */
+    const unsigned char *fpack;   /* packed frequencies of a full block */
+    unsigned fbits;
     int n, i;                 /* entries in the block, current index */
     uint32_t doc;             /* current passage, LS_NO_DOC at the end */
     uint32_t docs[LS_BLOCK], freqs[LS_BLOCK];
@@ -120,7 +123,17 @@ uint32_t ls_postings_next(ls_postings *p);
 uint32_t ls_postings_seek(ls_postings *p, uint32_t target);
 
 static inline uint32_t ls_postings_doc(const ls_postings *p) { return p->doc; }
-static inline uint32_t ls_postings_freq(const ls_postings *p) { return p->freqs[p->i]; }
+
+/* Frequencies of a full block are unpacked on first use: a conjunction
+ * that only seeks through a block never pays for them. */
+void ls_postings_load_freqs(ls_postings *p);
+
+static inline uint32_t ls_postings_freq(ls_postings *p)
+{
+    if (!p->freqs_ready)
+        ls_postings_load_freqs(p);
+    return p->freqs[p->i];
+}
 
 /* The positions of the current entry (ls_postings_freq() of them) into
  * out (at most max). Returns the count, or -1 on malformed data. */

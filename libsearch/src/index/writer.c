@@ -21,11 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "index/idfilter.h"
 #include "index/manifest.h"
 #include "index/memseg.h"
 #include "index/merger.h"
+#include "index/pipeline.h"
 #include "index/policy.h"
 #include "index/segment.h"
 #include "util/error.h"
@@ -55,6 +57,8 @@ struct srch_index {
     ls_policy policy;
     srch_analyzer *an;
     ls_memseg *mem;
+    ls_pipeline *pipe;        /* background analysis, or NULL */
+    ls_prep prep;             /* analysis in the calling thread */
     ls_manifest man;          /* last commit */
     wseg *segs;
     size_t nsegs, cap;
@@ -200,6 +204,8 @@ SRCH_API void srch_index_close(srch_index *ix)
         return;
     if (ix->dirty)
         srch_index_rollback(ix);
+    ls_pipeline_free(ix->pipe);
+    ls_prep_free(&ix->prep);
     for (size_t i = 0; i < ix->nsegs; i++)
         wseg_release(&ix->segs[i]);
     free(ix->segs);
@@ -210,6 +216,8 @@ SRCH_API void srch_index_close(srch_index *ix)
     free(ix->dir);
     free(ix);
 }
+
+static int consume_prepared(void *ctx, const ls_prep *pr);
 
 SRCH_API int srch_index_open(srch_index **out, const char *path, const srch_index_options *opts)
 {
@@ -295,6 +303,10 @@ SRCH_API int srch_index_open(srch_index **out, const char *path, const srch_inde
     }
     if ((rc = ls_memseg_new(&ix->mem, ix->man.max_passage_bytes, &ix->err)) != SRCH_OK)
         goto fail;
+    if (opts->threads == 2 || (opts->threads == 0 && sysconf(_SC_NPROCESSORS_ONLN) > 1))
+        if ((rc = ls_pipeline_new(&ix->pipe, ix->man.language, ix->man.max_passage_bytes,
+                                  consume_prepared, ix, &ix->err)) != SRCH_OK)
+            goto fail;
     remove_unreferenced(ix);
     *out = ix;
     return SRCH_OK;
@@ -449,6 +461,36 @@ static int check_doc(srch_index *ix, const srch_document *doc)
     return SRCH_OK;
 }
 
+/* Add an analyzed document: older versions with its id are deleted once
+ * it is in (a failure changes nothing); then flush if the budget is
+ * spent. */
+static int add_prepared(srch_index *ix, const ls_prep *pr)
+{
+    pending_delete pd;
+    int rc = prepare_delete(ix, pr->doc->id, strlen(pr->doc->id), &pd);
+    if (rc != SRCH_OK)
+        return rc;
+    int replaced;
+    if ((rc = ls_memseg_add_prepared(ix->mem, pr, &replaced, &ix->err)) != SRCH_OK)
+        return rc;
+    apply_delete(ix, &pd);
+    ix->dirty = 1;
+    if (ls_memseg_bytes(ix->mem) >= ix->ram_budget)
+        return flush(ix);
+    return SRCH_OK;
+}
+
+static int consume_prepared(void *ctx, const ls_prep *pr)
+{
+    return add_prepared(ctx, pr);
+}
+
+/* Everything queued for the background analysis is in the memseg. */
+static int settle_queue(srch_index *ix)
+{
+    return ix->pipe ? ls_pipeline_drain(ix->pipe) : SRCH_OK;
+}
+
 SRCH_API int srch_index_add(srch_index *ix, const srch_document *doc)
 {
     if (!ix)
@@ -456,18 +498,24 @@ SRCH_API int srch_index_add(srch_index *ix, const srch_document *doc)
     int rc = check_doc(ix, doc);
     if (rc != SRCH_OK)
         return rc;
-    /* Replacing: the older versions are deleted once the new one is in. */
-    pending_delete pd;
-    if ((rc = prepare_delete(ix, doc->id, strlen(doc->id), &pd)) != SRCH_OK)
+    if (doc->text_len >= UINT32_MAX)
+        return ls_err_set(&ix->err, SRCH_EINVAL, "document '%s': body of %zu bytes (limit 4 GiB)",
+                          doc->id, doc->text_len);
+    if (ix->pipe && doc->text_len < (8u << 20)) {
+        ix->dirty = 1;
+        rc = ls_pipeline_add(ix->pipe, doc);
+        if (rc != SRCH_OK)
+            ls_err_set(&ix->err, rc, "%s", srch_errmsg());
         return rc;
-    int replaced;
-    if ((rc = ls_memseg_add(ix->mem, ix->an, doc, &replaced, &ix->err)) != SRCH_OK)
+    }
+    /* in this thread: after what is queued, to keep the order */
+    if ((rc = settle_queue(ix)) != SRCH_OK)
         return rc;
-    apply_delete(ix, &pd);
-    ix->dirty = 1;
-    if (ls_memseg_bytes(ix->mem) >= ix->ram_budget)
-        return flush(ix);
-    return SRCH_OK;
+    rc = ls_prep_analyze(&ix->prep, ix->an, doc, ix->man.max_passage_bytes, &ix->err);
+    if (rc == SRCH_OK)
+        rc = add_prepared(ix, &ix->prep);
+    ix->prep.doc = NULL;
+    return rc;
 }
 
 SRCH_API int srch_index_delete(srch_index *ix, const char *id)
@@ -477,8 +525,11 @@ SRCH_API int srch_index_delete(srch_index *ix, const char *id)
     size_t id_len = strlen(id);
     if (id_len == 0 || id_len > SRCH_MAX_ID_BYTES)
         return ls_err_set(&ix->err, SRCH_ENOTFOUND, "no document '%s'", id);
+    int rc = settle_queue(ix);
+    if (rc != SRCH_OK)
+        return rc;
     pending_delete pd;
-    int rc = prepare_delete(ix, id, id_len, &pd);
+    rc = prepare_delete(ix, id, id_len, &pd);
     if (rc != SRCH_OK)
         return rc;
     uint32_t first, count;
@@ -687,9 +738,12 @@ SRCH_API int srch_index_commit(srch_index *ix)
 {
     if (!ix)
         return ls_err_set(NULL, SRCH_EINVAL, "srch_index_commit: NULL index");
+    int rc = settle_queue(ix), committed;
+    if (rc != SRCH_OK)
+        return rc;
     if (!ix->dirty)
         return SRCH_OK;
-    int rc = flush(ix), committed;
+    rc = flush(ix);
     if (rc == SRCH_OK)
         rc = write_commit(ix, &committed);
     /* The changes are committed: a failed automatic merge (a full disk, say)
@@ -704,6 +758,8 @@ SRCH_API int srch_index_rollback(srch_index *ix)
 {
     if (!ix)
         return ls_err_set(NULL, SRCH_EINVAL, "srch_index_rollback: NULL index");
+    if (ix->pipe)
+        ls_pipeline_discard(ix->pipe);
     size_t k = 0;
     for (size_t i = 0; i < ix->nsegs; i++) {
         wseg *w = &ix->segs[i];

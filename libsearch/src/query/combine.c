@@ -325,7 +325,7 @@ static double bool_score(ls_scorer *s)
     uint32_t m = b->nmust;
     for (size_t i = 0; i < b->nshould; i++) {
         ls_scorer *k = b->should[i];
-        if (k->doc < s->doc)
+        if (k->doc <= s->doc)   /* also starts a child not yet positioned */
             ls_seek(k, s->doc);
         if (k->doc == s->doc) {
             sum += ls_score(k);

@@ -88,11 +88,7 @@ int ls_plan_weights(ls_plan *p, const unsigned char *key, size_t klen, double bo
     int rc = idf_of(p, key, klen, &idf);
     if (rc != SRCH_OK)
         return rc;
-    w->idf = idf;
-    w->weight = boost * idf * (p->k1 + 1);
-    w->k1 = p->k1;
-    w->b = p->b;
-    w->avglen = p->avglen[field] > 0 ? p->avglen[field] : 1;
+    ls_bm25_init(w, idf, boost, p->k1, p->b, p->avglen[field]);
     return SRCH_OK;
 }
 
@@ -384,11 +380,7 @@ static int phrase_in(ls_plan *p, const ls_rseg *seg, const qnode *n, unsigned ch
         idf += ls_term_scorer_weights(terms[i])->idf;
         offsets[i] = t->pos;
     }
-    w.idf = idf;
-    w.weight = boost * idf * (p->k1 + 1);
-    w.k1 = p->k1;
-    w.b = p->b;
-    w.avglen = p->avglen[norm] > 0 ? p->avglen[norm] : 1;
+    ls_bm25_init(&w, idf, boost, p->k1, p->b, p->avglen[norm]);
     rc = ls_phrase_scorer(out, terms, offsets, n->ntoks, &w, seg->seg, norm);
     free(terms);
     free(offsets);

@@ -55,17 +55,22 @@ static inline double ls_inflate(double b)
     return b * (1.0 + 1e-9) + 1e-12;
 }
 
-/* BM25 for one term in one field. */
+/* BM25 for one term in one field:
+ *   weight * tf / (tf + k1 * (1 - b + b * len / avglen)),
+ *   weight = boost * idf * (k1 + 1),
+ * with the length part folded into two constants. */
 typedef struct ls_bm25 {
-    double weight;            /* boost * idf * (k1 + 1) */
-    double k1, b, avglen;
+    double weight;
     double idf;
+    double avglen;
+    double base, slope;       /* k1 * (1 - b), k1 * b / avglen */
 } ls_bm25;
+
+void ls_bm25_init(ls_bm25 *w, double idf, double boost, double k1, double b, double avglen);
 
 static inline double ls_bm25_score(const ls_bm25 *w, uint32_t tf, uint32_t len)
 {
-    double norm = w->k1 * (1.0 - w->b + w->b * (double)len / w->avglen);
-    return w->weight * (double)tf / ((double)tf + norm);
+    return w->weight * (double)tf / ((double)tf + w->base + w->slope * (double)len);
 }
 
 /* The idf of a term seen in df of n passages (Lucene's BM25 idf, always

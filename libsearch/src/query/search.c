@@ -160,6 +160,22 @@ static void run_generic(segrun *r, ls_scorer *root)
     }
 }
 
+/* The most a passage can score when it matches some of the children whose
+ * bounds are b[order[from .. to)] (ascending): with coordination, matching
+ * j of them yields at most the j largest bounds times coord(j). */
+static double subset_bound(const double *b, const size_t *order, size_t from, size_t to,
+                           uint32_t clauses, double power)
+{
+    double best = 0, sum = 0;
+    for (size_t k = to, j = 1; k-- > from; j++) {
+        sum += b[order[k]];
+        double v = ls_inflate(sum * ls_coord((uint32_t)j, clauses, power));
+        if (v > best)
+            best = v;
+    }
+    return best;
+}
+
 /* A disjunction at the root: block-max MaxScore over its children. */
 static int run_maxscore(segrun *r, ls_scorer *root)
 {
@@ -186,21 +202,12 @@ static int run_maxscore(segrun *r, ls_scorer *root)
         double ne_sum = 0;
         int pruning = full(c);
         if (pruning) {
-            double total = 0;
             for (size_t i = 0; i < n; i++) {
                 uint32_t u;
                 bm[i] = ls_block_max(kids[i], doc, &u);
                 if (u < upto)
                     upto = u;
-                total += bm[i];
                 order[i] = i;
-            }
-            if (total <= theta(c)) {
-                c->pruned = 1;
-                if (upto >= LS_NO_DOC - 1)
-                    break;
-                doc = upto + 1;
-                continue;
             }
             /* insertion sort by bound, ascending */
             for (size_t i = 1; i < n; i++) {
@@ -211,7 +218,16 @@ static int run_maxscore(segrun *r, ls_scorer *root)
                 }
                 order[j] = k;
             }
-            while (ness < n && ne_sum + bm[order[ness]] <= theta(c)) {
+            if (subset_bound(bm, order, 0, n, clauses, power) <= theta(c)) {
+                c->pruned = 1;
+                if (upto >= LS_NO_DOC - 1)
+                    break;
+                doc = upto + 1;
+                continue;
+            }
+            /* the largest prefix of children that cannot make a passage
+             * enter on their own */
+            while (ness < n && subset_bound(bm, order, 0, ness + 1, clauses, power) <= theta(c)) {
                 ne_sum += bm[order[ness]];
                 ness++;
             }
@@ -243,25 +259,32 @@ static int run_maxscore(segrun *r, ls_scorer *root)
                 continue;
             }
             double ess = 0;
+            uint32_t matched = 0;
             for (size_t i = 0; i < n; i++)
                 contrib[i] = 0;
             for (size_t e = ness; e < n; e++) {
                 ls_scorer *k = kids[order[e]];
-                if (k->doc == cand)
+                if (k->doc == cand) {
                     ess += contrib[order[e]] = ls_score(k);
+                    matched++;
+                }
             }
             double left = ne_sum;
             int skip = 0;
             for (size_t e = ness; e-- > 0;) {
-                if (ess + left <= theta(c)) {
+                /* at best every remaining child matches too */
+                if (pruning && ls_inflate((ess + left) * ls_coord(matched + (uint32_t)e + 1,
+                                                                   clauses, power)) <= theta(c)) {
                     skip = 1;
                     break;
                 }
                 ls_scorer *k = kids[order[e]];
                 if (k->doc < cand)
                     ls_seek(k, cand);
-                if (k->doc == cand)
+                if (k->doc == cand) {
                     ess += contrib[order[e]] = ls_score(k);
+                    matched++;
+                }
                 left -= bm[order[e]];
             }
             if (skip) {

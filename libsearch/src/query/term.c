@@ -15,6 +15,17 @@ typedef struct term_scorer {
     int field;
 } term_scorer;
 
+void ls_bm25_init(ls_bm25 *w, double idf, double boost, double k1, double b, double avglen)
+{
+    if (avglen <= 0)
+        avglen = 1;
+    w->idf = idf;
+    w->weight = boost * idf * (k1 + 1);
+    w->avglen = avglen;
+    w->base = k1 * (1 - b);
+    w->slope = k1 * b / avglen;
+}
+
 double ls_bm25_idf(uint64_t df, uint64_t n)
 {
     if (df > n)
@@ -27,6 +38,8 @@ static uint32_t t_next(ls_scorer *s)
     term_scorer *t = (term_scorer *)s;
     s->doc = ls_postings_next(&t->p);
     s->corrupt |= t->p.corrupt;
+    /* the length is read when the passage is scored: start loading it */
+    __builtin_prefetch(t->seg->norms + 4 * (size_t)(s->doc & 0x7FFFFFFF));
     return s->doc;
 }
 

@@ -1,0 +1,48 @@
+/*
+ * pipeline.h - analysis of added documents in a background thread.
+ *
+ * Analysis (word breaking, folding, stemming) is the larger half of
+ * indexing. With a pipeline the writer's thread copies each added document
+ * into a batch; a worker thread, with its own analyzer, analyzes full
+ * batches; the writer's thread then adds the analyzed documents to the
+ * in-memory segment in the order they were added. Batches (a few hundred
+ * documents or a few hundred KiB of text) keep the synchronization cost per
+ * document negligible; a ring of a few batches bounds the memory in flight.
+ *
+ * The writer's thread alone touches the in-memory segment; the worker alone
+ * writes the analysis results of the batch it holds.
+ */
+#ifndef LS_PIPELINE_H
+#define LS_PIPELINE_H
+
+#include <stddef.h>
+
+#include "index/memseg.h"
+#include "libsearch.h"
+#include "util/error.h"
+
+typedef struct ls_pipeline ls_pipeline;
+
+/* Called by ls_pipeline_drain()/ls_pipeline_add() for each analyzed
+ * document, in order, in the writer's thread. */
+typedef int (*ls_consume_fn)(void *ctx, const ls_prep *p);
+
+int ls_pipeline_new(ls_pipeline **out, const char *language, size_t max_passage_bytes,
+                    ls_consume_fn consume, void *ctx, ls_err *err);
+void ls_pipeline_free(ls_pipeline *pl);
+
+/* Queue a document (copied). Batches already analyzed are consumed on the
+ * way; the first error of a consumer is returned (the other documents are
+ * still consumed). */
+int ls_pipeline_add(ls_pipeline *pl, const srch_document *doc);
+
+/* Consume every queued document. */
+int ls_pipeline_drain(ls_pipeline *pl);
+
+/* Forget every queued document without consuming it. */
+void ls_pipeline_discard(ls_pipeline *pl);
+
+/* Documents queued and not yet consumed. */
+size_t ls_pipeline_pending(const ls_pipeline *pl);
+
+#endif
