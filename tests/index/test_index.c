@@ -521,6 +521,57 @@ static void test_index_model__random_operations_pipelined(void)
     model_random_operations_then_merge(2);
 }
 
+/* Replacing ids spread over many segments: the writer-wide id filter
+ * (index/idfilter.c) is built, grows past its capacity and is rebuilt on
+ * the way, and never hides an id. */
+static void test_index_ids__replace_across_many_segments(void)
+{
+    unsigned long long st = test_seed();
+    const char *dir = new_dir();
+    srch_index *ix;
+    srch_index_options o = SRCH_INDEX_OPTIONS_INIT;
+    o.ram_budget = 1024 * 1024;
+    o.auto_merge = 0;
+    o.durable = 0;
+    CU_ASSERT_EQUAL_FATAL(srch_index_open(&ix, dir, &o), 0);
+    enum { N = 20000 };
+    char id[32], text[64];
+    for (int k = 0; k < N; k++) {
+        snprintf(id, sizeof id, "d%d", k);
+        snprintf(text, sizeof text, "premier texte du document %d", k);
+        srch_document d = {SRCH_DOCUMENT_VERSION, id, NULL, text, strlen(text), NULL, 0};
+        CU_ASSERT_EQUAL_FATAL(srch_index_add(ix, &d), 0);
+        if (k == 2000)   /* the filter is built after the first flush, sized for
+                            the ids then, and rebuilt larger twice later */
+            CU_ASSERT_EQUAL(srch_index_delete(ix, "absent"), SRCH_ENOTFOUND);
+    }
+    CU_ASSERT_EQUAL_FATAL(srch_index_commit(ix), 0);
+    static unsigned char replaced[N];
+    int nrep = 0;
+    for (int r = 0; r < 300; r++) {
+        int k = (int)(test_rand(&st) % N);
+        snprintf(id, sizeof id, "d%d", k);
+        snprintf(text, sizeof text, "second texte remplacé %d", k);
+        srch_document d = {SRCH_DOCUMENT_VERSION, id, NULL, text, strlen(text), NULL, 0};
+        CU_ASSERT_EQUAL(srch_index_add(ix, &d), 0);
+        nrep += !replaced[k];
+        replaced[k] = 1;
+    }
+    CU_ASSERT_EQUAL(srch_index_delete(ix, "d-none"), SRCH_ENOTFOUND);
+    CU_ASSERT_EQUAL_FATAL(srch_index_commit(ix), 0);
+    srch_reader *r;
+    CU_ASSERT_EQUAL_FATAL(srch_reader_open(&r, dir), 0);
+    CU_ASSERT(r->nsegs > 10);
+    CU_ASSERT_EQUAL(r->live_docs, N);
+    CU_ASSERT_EQUAL(r->live_passages, N);
+    /* each replacement deleted one passage (a committed one, or for an id
+     * replaced twice, one still in memory) */
+    CU_ASSERT_EQUAL(r->deleted, 300);
+    CU_ASSERT(nrep > 250);
+    srch_reader_close(r);
+    srch_index_close(ix);
+}
+
 static void test_index_policy__auto_merge_keeps_segments_few(void)
 {
     unsigned long long st = test_seed();
@@ -941,6 +992,7 @@ static const ls_test tests[] = {
     {"test_index_basic__empty_body_and_options", test_index_basic__empty_body_and_options},
     {"test_index_model__random_operations_then_merge", test_index_model__random_operations_then_merge},
     {"test_index_model__random_operations_pipelined", test_index_model__random_operations_pipelined},
+    {"test_index_ids__replace_across_many_segments", test_index_ids__replace_across_many_segments},
     {"test_index_policy__auto_merge_keeps_segments_few", test_index_policy__auto_merge_keeps_segments_few},
     {"test_index_snapshot__reader_isolation_and_reopen", test_index_snapshot__reader_isolation_and_reopen},
     {"test_index_snapshot__threads_share_a_reader", test_index_snapshot__threads_share_a_reader},

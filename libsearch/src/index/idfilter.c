@@ -39,24 +39,38 @@ int ls_idfilter_maybe(const ls_idfilter *f, uint64_t h)
     return 1;
 }
 
-int ls_idfilter_build(ls_idfilter *f, const ls_segment *s, ls_err *err)
+int ls_idfilter_init(ls_idfilter *f, uint64_t capacity, ls_err *err)
 {
-    uint64_t n = s->td.nid_terms;
-    f->nblocks = (size_t)(n * 16 / 512) + 1;
+    f->nblocks = (size_t)(capacity * 16 / 512) + 1;
     f->bits = calloc(f->nblocks * 8, sizeof *f->bits);
+    f->count = 0;
+    f->capacity = capacity;
     if (!f->bits)
         return ls_err_set(err, SRCH_ENOMEM, "out of memory building an id filter");
+    return SRCH_OK;
+}
+
+int ls_idfilter_add_segment(ls_idfilter *f, const ls_segment *s, ls_err *err)
+{
     ls_term_iter it;
     unsigned char first = LS_FIELD_ID;
     ls_term_iter_seek(&it, &s->td, &first, 1);
     int r;
-    while ((r = ls_term_iter_next(&it)) > 0 && it.key[0] == LS_FIELD_ID)
+    while ((r = ls_term_iter_next(&it)) > 0 && it.key[0] == LS_FIELD_ID) {
         add(f, ls_idfilter_hash((const char *)it.key + 1, it.klen - 1));
-    if (r < 0) {
-        ls_idfilter_free(f);
-        return ls_err_set(err, SRCH_ECORRUPT, "segment %s: malformed term dictionary", s->name);
+        f->count++;
     }
+    if (r < 0)
+        return ls_err_set(err, SRCH_ECORRUPT, "segment %s: malformed term dictionary", s->name);
     return SRCH_OK;
+}
+
+int ls_idfilter_build(ls_idfilter *f, const ls_segment *s, ls_err *err)
+{
+    int rc = ls_idfilter_init(f, s->td.nid_terms, err);
+    if (rc == SRCH_OK && (rc = ls_idfilter_add_segment(f, s, err)) != SRCH_OK)
+        ls_idfilter_free(f);
+    return rc;
 }
 
 void ls_idfilter_free(ls_idfilter *f)
@@ -64,4 +78,5 @@ void ls_idfilter_free(ls_idfilter *f)
     free(f->bits);
     f->bits = NULL;
     f->nblocks = 0;
+    f->count = f->capacity = 0;
 }

@@ -19,10 +19,19 @@
 typedef struct ls_idfilter {
     uint64_t *bits;           /* nblocks * 8 words */
     size_t nblocks;
+    uint64_t count;           /* ids added */
+    uint64_t capacity;        /* ids it was sized for */
 } ls_idfilter;
 
 /* Build the filter of segment s's ids. */
 int ls_idfilter_build(ls_idfilter *f, const ls_segment *s, ls_err *err);
+
+/* An empty filter sized for `capacity` ids (more can be added; the false
+ * positive rate then grows: rebuild a larger one once count > capacity). */
+int ls_idfilter_init(ls_idfilter *f, uint64_t capacity, ls_err *err);
+/* Add the ids of segment s (a filter may hold the ids of many segments,
+ * as the writer's does: one probe instead of one per segment). */
+int ls_idfilter_add_segment(ls_idfilter *f, const ls_segment *s, ls_err *err);
 void ls_idfilter_free(ls_idfilter *f);
 uint64_t ls_idfilter_hash(const char *id, size_t len);
 int ls_idfilter_maybe(const ls_idfilter *f, uint64_t hash);

@@ -233,11 +233,16 @@ uint32_t ls_memseg_docs(const ls_memseg *m)
     return m->ndocs;
 }
 
+/* What the RAM budget counts: the bytes in use. The hash tables count
+ * whole; the growing buffers (slices, records, norms) count their length,
+ * not their capacity: the capacity a reset keeps for the next segment is
+ * at most twice the largest length seen, and counting it would make every
+ * segment after the first much smaller than the budget allows. */
 size_t ls_memseg_bytes(const ls_memseg *m)
 {
     return (m->mask + 1) * sizeof *m->slots + ls_strmap_bytes(&m->ids) +
-           ls_arena_bytes(&m->arena) + m->pool_cap + m->docs.cap + m->passages.cap +
-           m->norms_cap * 2 * sizeof *m->norms + m->del_cap * 8;
+           ls_arena_bytes(&m->arena) + m->pool_len + m->docs.len + m->passages.len +
+           (size_t)m->npassages * 2 * sizeof *m->norms + ((size_t)m->npassages + 63) / 64 * 8;
 }
 
 static inline uint32_t key_hash(const unsigned char *key, size_t klen)
@@ -351,6 +356,8 @@ static int body_cb(void *ctx, const srch_token *t)
     q->word_len = (uint32_t)t->word_len + 1;
     q->term_len = (uint32_t)t->term_len + 1;
     q->pos = t->position;
+    q->word_hash = key_hash((const unsigned char *)p->scratch.p + q->word_off, q->word_len);
+    q->term_hash = key_hash((const unsigned char *)p->scratch.p + q->term_off, q->term_len);
     p->npend++;
     return 0;
 }
@@ -371,6 +378,7 @@ static int title_cb(void *ctx, const srch_token *t)
         return p->failed = 1, -1;
     q->term_len = (uint32_t)t->term_len + 1;
     q->pos = t->position;
+    q->term_hash = key_hash((const unsigned char *)p->tscratch.p + q->term_off, q->term_len);
     p->ntitle++;
     return 0;
 }
@@ -429,27 +437,29 @@ int ls_prep_analyze(ls_prep *p, srch_analyzer *a, const srch_document *doc,
     return p->rc = SRCH_OK;
 }
 
-/* Invert the tokens pends[from, to) of passage p: hash and prefetch the
- * slots of the whole batch first (the table is far larger than the
- * caches), then find each word's entry, and through its link, its stem's
- * entry. */
+/* Invert the tokens pends[from, to) of passage p: prefetch the slots of
+ * the whole batch first (the table is far larger than the caches), then
+ * the entries the slots point to, then find each word's entry, and
+ * through its link, its stem's entry. */
 static int invert_passage(ls_memseg *m, const ls_prep *pr, size_t from, size_t to, uint32_t p)
 {
     const unsigned char *sc = pr->scratch.p;
-    ls_pend *pends = pr->pends;
+    const ls_pend *pends = pr->pends;
+    for (size_t i = from; i < to; i++)
+        __builtin_prefetch(&m->slots[pends[i].word_hash & m->mask]);
     for (size_t i = from; i < to; i++) {
-        ls_pend *q = &pends[i];
-        q->hash = key_hash(sc + q->word_off, q->word_len);
-        __builtin_prefetch(&m->slots[q->hash & m->mask]);
+        const tslot *s = &m->slots[pends[i].word_hash & m->mask];
+        if (s->t && s->hash == pends[i].word_hash)
+            __builtin_prefetch(s->t);
     }
     for (size_t i = from; i < to; i++) {
-        ls_pend *q = &pends[i];
-        memterm *w = get_term(m, sc + q->word_off, q->word_len, q->hash);
+        const ls_pend *q = &pends[i];
+        memterm *w = get_term(m, sc + q->word_off, q->word_len, q->word_hash);
         if (!w)
             return -1;
         if (!w->stem) {
             const unsigned char *k = sc + q->term_off;
-            if (!(w->stem = get_term(m, k, q->term_len, key_hash(k, q->term_len))))
+            if (!(w->stem = get_term(m, k, q->term_len, q->term_hash)))
                 return -1;
         }
         if (add_occurrence(m, w, p, 0) != 0 || add_occurrence(m, w->stem, p, q->pos) != 0)
@@ -586,7 +596,7 @@ int ls_memseg_add_prepared(ls_memseg *m, const ls_prep *pr, int *replaced, ls_er
     m->ntitle = 0;
     for (size_t k = 0; k < pr->ntitle; k++) {
         const unsigned char *key = pr->tscratch.p + pr->title[k].term_off;
-        memterm *e = get_term(m, key, pr->title[k].term_len, key_hash(key, pr->title[k].term_len));
+        memterm *e = get_term(m, key, pr->title[k].term_len, pr->title[k].term_hash);
         if (!e)
             goto fail;
         m->title_toks[m->ntitle].t = e;

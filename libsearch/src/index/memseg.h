@@ -42,7 +42,8 @@ typedef struct ls_pend {
     uint32_t word_off, word_len;
     uint32_t term_off, term_len;
     uint32_t pos;
-    uint32_t hash;            /* of the word key, computed when inverted */
+    uint32_t word_hash;       /* of the keys (computed by the analysis, so */
+    uint32_t term_hash;       /* that the writer's thread only looks up) */
 } ls_pend;
 
 /* A document analyzed and ready to be added: ls_prep_analyze() fills it

@@ -62,6 +62,9 @@ struct srch_index {
     ls_manifest man;          /* last commit */
     wseg *segs;
     size_t nsegs, cap;
+    ls_idfilter all_ids;      /* ids of every segment of the view (or a
+                                 superset: merges and rollbacks only take
+                                 ids away); built on first use */
     int dirty;                /* changes since the last commit */
 };
 
@@ -206,6 +209,7 @@ SRCH_API void srch_index_close(srch_index *ix)
         srch_index_rollback(ix);
     ls_pipeline_free(ix->pipe);
     ls_prep_free(&ix->prep);
+    ls_idfilter_free(&ix->all_ids);
     for (size_t i = 0; i < ix->nsegs; i++)
         wseg_release(&ix->segs[i]);
     free(ix->segs);
@@ -335,6 +339,24 @@ typedef struct found {
     uint32_t first, count;
 } found;
 
+/* The writer-wide id filter, (re)built when missing or overfull. */
+static int ensure_all_ids(srch_index *ix)
+{
+    if (ix->all_ids.bits && ix->all_ids.count <= ix->all_ids.capacity)
+        return SRCH_OK;
+    uint64_t n = 0;
+    for (size_t s = 0; s < ix->nsegs; s++)
+        n += ix->segs[s].seg->td.nid_terms;
+    ls_idfilter_free(&ix->all_ids);
+    /* room for as many ids again before the next rebuild */
+    int rc = ls_idfilter_init(&ix->all_ids, 2 * n + 4096, &ix->err);
+    for (size_t s = 0; s < ix->nsegs && rc == SRCH_OK; s++)
+        rc = ls_idfilter_add_segment(&ix->all_ids, ix->segs[s].seg, &ix->err);
+    if (rc != SRCH_OK)
+        ls_idfilter_free(&ix->all_ids);
+    return rc;
+}
+
 /* The live documents with this id in the segments (at most a few). */
 static int find_id(srch_index *ix, const char *id, size_t id_len, found *hits, size_t max,
                    size_t *nhits)
@@ -344,6 +366,13 @@ static int find_id(srch_index *ix, const char *id, size_t id_len, found *hits, s
     memcpy(key + 1, id, id_len);
     *nhits = 0;
     uint64_t h = ls_idfilter_hash(id, id_len);
+    if (ix->nsegs == 0)
+        return SRCH_OK;
+    int frc = ensure_all_ids(ix);
+    if (frc != SRCH_OK)
+        return frc;
+    if (!ls_idfilter_maybe(&ix->all_ids, h))
+        return SRCH_OK;
     for (size_t s = 0; s < ix->nsegs; s++) {
         wseg *w = &ix->segs[s];
         if (!w->ids) {
@@ -434,6 +463,10 @@ static int flush(srch_index *ix)
     ix->segs[ix->nsegs - 1].del_dirty = w.del != NULL;
     ix->man.next_segment++;
     ls_memseg_reset(ix->mem);
+    /* the new ids join the writer-wide filter (rebuilt on failure) */
+    ls_err ignored;
+    if (ix->all_ids.bits && ls_idfilter_add_segment(&ix->all_ids, w.seg, &ignored) != SRCH_OK)
+        ls_idfilter_free(&ix->all_ids);
     return SRCH_OK;
 }
 
