@@ -918,6 +918,164 @@ static void test_query_bm25__matches_brute_force(void)
     srch_reader_close(r);
 }
 
+/* A prefix is one term per field whose frequency is the sum of its words'
+ * (query/group.c), with the idf of the estimated union of their passages:
+ * against a brute force over the analyzed passages. */
+typedef struct pfx {
+    const char *prefix;
+    size_t plen;
+    uint32_t tf, len;
+    int title;                /* count stems (title) or words (body) */
+    char (*seen)[32];         /* distinct matching keys of this passage */
+    size_t nseen;
+} pfx;
+
+static int pfx_cb(void *ctx, const srch_token *t)
+{
+    pfx *c = ctx;
+    c->len++;
+    const char *k = c->title ? t->term : t->word;
+    size_t kl = c->title ? t->term_len : t->word_len;
+    if (kl < c->plen || memcmp(k, c->prefix, c->plen) != 0 || kl >= 32)
+        return 0;
+    c->tf++;
+    for (size_t i = 0; i < c->nseen; i++)
+        if (strncmp(c->seen[i], k, kl) == 0 && c->seen[i][kl] == '\0')
+            return 0;
+    if (c->nseen < 64) {
+        memcpy(c->seen[c->nseen], k, kl);
+        c->seen[c->nseen++][kl] = '\0';
+    }
+    return 0;
+}
+
+typedef struct dfmap {
+    char key[256][33];        /* field byte + key */
+    double df[256];
+    size_t n;
+} dfmap;
+
+static void df_add(dfmap *m, char field, const char *k)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (m->key[i][0] == field && strcmp(m->key[i] + 1, k) == 0) {
+            m->df[i]++;
+            return;
+        }
+    if (m->n < 256) {
+        m->key[m->n][0] = field;
+        snprintf(m->key[m->n] + 1, 32, "%s", k);
+        m->df[m->n++] = 1;
+    }
+}
+
+static double union_idf(const dfmap *m, char field, double n)
+{
+    double lo = 0;
+    for (size_t i = 0; i < m->n; i++)
+        if (m->key[i][0] == field)
+            lo += log1p(-m->df[i] / n);
+    double df = -n * expm1(lo);
+    return log(1 + (n - df + 0.5) / (df + 0.5));
+}
+
+static void test_query_bm25__prefix_matches_brute_force(void)
+{
+    static const char *prefixes[] = {"ma", "ti", "re", "su", "ca", "do", "lon", "pi"};
+    srch_reader *r;
+    CU_ASSERT_EQUAL_FATAL(srch_reader_open(&r, rand_ix), 0);
+    CU_ASSERT_EQUAL_FATAL(srch_analyzer_new(&an, NULL), 0);
+    for (size_t qi = 0; qi < sizeof prefixes / sizeof *prefixes; qi++) {
+        const char *pre = prefixes[qi];
+        size_t plen = strlen(pre);
+        size_t cap = NDOCS * 3, np = 0;
+        double *tfb = calloc(cap, sizeof *tfb), *lb = calloc(cap, sizeof *lb);
+        double *tft = calloc(cap, sizeof *tft), *lt = calloc(cap, sizeof *lt);
+        char **pid = calloc(cap, sizeof *pid);
+        int *pnum = calloc(cap, sizeof *pnum);
+        dfmap *dm = calloc(1, sizeof *dm);
+        char (*seen)[32] = calloc(64, 32);
+        double sum_b = 0, sum_t = 0;
+        for (int d = 0; d < NDOCS; d++) {
+            if (!live[d])
+                continue;
+            const char *t = texts[d];
+            for (int p = 1;; p++) {
+                const char *e = strstr(t, "\n\n");
+                size_t len = e ? (size_t)(e - t) : strlen(t);
+                pfx b = {pre, plen, 0, 0, 0, seen, 0};
+                srch_analyze(an, t, len, pfx_cb, &b);
+                for (size_t i = 0; i < b.nseen; i++)
+                    df_add(dm, 'W', b.seen[i]);
+                pfx h = {pre, plen, 0, 0, 1, seen, 0};
+                srch_analyze(an, titles[d], strlen(titles[d]), pfx_cb, &h);
+                for (size_t i = 0; i < h.nseen; i++)
+                    df_add(dm, 'T', h.seen[i]);
+                tfb[np] = b.tf, lb[np] = b.len, tft[np] = h.tf, lt[np] = h.len;
+                sum_b += b.len, sum_t += h.len;
+                char id[16];
+                snprintf(id, sizeof id, "r%04d", d);
+                pid[np] = strdup(id);
+                pnum[np++] = p;
+                if (!e)
+                    break;
+                t = e + 2;
+            }
+        }
+        double n = (double)np, idf_w = union_idf(dm, 'W', n), idf_t = union_idf(dm, 'T', n);
+        double *score = calloc(np, sizeof *score);
+        size_t matching = 0;
+        for (size_t p = 0; p < np; p++) {
+            if (tfb[p])
+                score[p] += bm(idf_w, tfb[p], lb[p], sum_b / n);
+            if (tft[p])
+                score[p] += 0.3 * bm(idf_t, tft[p], lt[p], sum_t / n);
+            matching += score[p] > 0;
+        }
+        char q[16];
+        snprintf(q, sizeof q, "%s*", pre);
+        srch_search_options o = SRCH_SEARCH_OPTIONS_INIT;
+        o.stored = 0;
+        o.limit = 10;
+        o.exact_total = 1;
+        srch_results *res = search(r, q, &o);
+        CU_ASSERT_FATAL(res != NULL);
+        CU_ASSERT_EQUAL(srch_results_total(res, NULL), matching);
+        double last = 1e300;
+        for (size_t i = 0; i < srch_results_count(res); i++) {
+            const srch_hit *h = srch_results_hit(res, i);
+            size_t p = 0;
+            while (p < np && !(strcmp(pid[p], h->id) == 0 && pnum[p] == (int)h->passage))
+                p++;
+            CU_ASSERT_FATAL(p < np);
+            if (fabs(score[p] - h->score) >= 1e-9 * (1 + score[p]))
+                fprintf(stderr, "  '%s' hit %zu %s/%u: %.12g, brute force %.12g\n", q, i, h->id,
+                        h->passage, h->score, score[p]);
+            CU_ASSERT(fabs(score[p] - h->score) < 1e-9 * (1 + score[p]));
+            last = h->score;
+        }
+        CU_ASSERT_EQUAL(srch_results_count(res), matching < 10 ? matching : 10);
+        /* nothing left out scores above the last hit */
+        size_t above = 0;
+        for (size_t p = 0; p < np; p++)
+            above += score[p] > last + 1e-9;
+        CU_ASSERT(above < 10);
+        /* with pruning (the group's block bounds), the same hits */
+        o.exact_total = 0;
+        srch_results *pruned = search(r, q, &o);
+        CU_ASSERT_FATAL(pruned != NULL);
+        CU_ASSERT(same_results(pruned, res, q));
+        srch_results_free(pruned);
+        srch_results_free(res);
+        for (size_t p = 0; p < np; p++)
+            free(pid[p]);
+        free(pid), free(pnum), free(tfb), free(lb), free(tft), free(lt), free(score);
+        free(dm), free(seen);
+    }
+    srch_analyzer_free(an);
+    srch_reader_close(r);
+}
+
 /* Scores do not depend on how the index is segmented. */
 static void test_query_merge__same_scores_after_merge(void)
 {
@@ -937,7 +1095,11 @@ static void test_query_merge__same_scores_after_merge(void)
     unsigned long long st = test_seed();
     for (int i = 0; i < 60; i++) {
         char q[128];
-        snprintf(q, sizeof q, i % 2 ? "%s %s" : "\"%s %s\"", vocab[zipf(&st)], vocab[zipf(&st)]);
+        const char *w1 = vocab[zipf(&st)], *w2 = vocab[zipf(&st)];
+        if (i % 3 == 2)   /* a prefix: its words' statistics span segments */
+            snprintf(q, sizeof q, "%.*s* %s", (w1[1] & 0x80) ? 1 : 2, w1, w2);
+        else
+            snprintf(q, sizeof q, i % 3 ? "%s %s" : "\"%s %s\"", w1, w2);
         srch_search_options o = SRCH_SEARCH_OPTIONS_INIT;
         o.stored = 0;
         o.limit = 20;
@@ -1034,6 +1196,7 @@ static const ls_test tests[] = {
     {"test_query_semantics__prefix_paging_per_doc_limits", test_query_semantics__prefix_paging_per_doc_limits},
     {"test_query_pruning__equals_exhaustive", test_query_pruning__equals_exhaustive},
     {"test_query_bm25__matches_brute_force", test_query_bm25__matches_brute_force},
+    {"test_query_bm25__prefix_matches_brute_force", test_query_bm25__prefix_matches_brute_force},
     {"test_query_merge__same_scores_after_merge", test_query_merge__same_scores_after_merge},
     {"test_query_threads__shared_reader", test_query_threads__shared_reader},
     {"test_query_explain__parts_and_total", test_query_explain__parts_and_total},

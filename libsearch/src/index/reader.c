@@ -205,44 +205,55 @@ const ls_rseg *ls_reader_locate(const srch_reader *r, uint32_t g, uint32_t *loca
     return &r->segs[lo];
 }
 
+int ls_reader_seg_df(srch_reader *r, size_t i, const unsigned char *key, size_t klen,
+                     const ls_term_info *ti, uint64_t *df, ls_err *err)
+{
+    ls_rseg *s = &r->segs[i];
+    *df = ti->df;
+    if (!s->del || key[0] == LS_FIELD_ID)
+        return SRCH_OK;
+    pthread_mutex_lock(&s->df_lock);
+    ls_strmap_slot *slot = ls_strmap_find(&s->df_cache, (const char *)key, klen);
+    uintptr_t gone = slot ? (uintptr_t)slot->value - 1 : 0;
+    pthread_mutex_unlock(&s->df_lock);
+    if (!slot) {
+        ls_postings p;
+        int rc = ls_segment_postings(s->seg, key, ti, &p, err);
+        if (rc != SRCH_OK)
+            return rc;
+        for (uint32_t d = ls_postings_next(&p); d != LS_NO_DOC; d = ls_postings_next(&p))
+            gone += ls_deleted(s->del, d);
+        if (p.corrupt)
+            return ls_err_set(err, SRCH_ECORRUPT, "segment %s: malformed postings",
+                              s->seg->name);
+        int inserted;
+        pthread_mutex_lock(&s->df_lock);
+        slot = ls_strmap_upsert(&s->df_cache, (const char *)key, klen, &inserted);
+        if (slot)
+            slot->value = (void *)(gone + 1);
+        pthread_mutex_unlock(&s->df_lock);
+    }
+    *df -= gone;
+    return SRCH_OK;
+}
+
 int ls_reader_df(srch_reader *r, const unsigned char *key, size_t klen, uint64_t *df,
                  ls_err *err)
 {
     uint64_t total = 0;
     for (size_t i = 0; i < r->nsegs; i++) {
-        ls_rseg *s = &r->segs[i];
         ls_term_info ti;
-        int found = ls_termdict_get(&s->seg->td, key, klen, &ti);
+        int found = ls_termdict_get(&r->segs[i].seg->td, key, klen, &ti);
         if (found < 0)
             return ls_err_set(err, SRCH_ECORRUPT, "segment %s: malformed term dictionary",
-                              s->seg->name);
+                              r->segs[i].seg->name);
         if (!found)
             continue;
-        total += ti.df;
-        if (!s->del || key[0] == LS_FIELD_ID)
-            continue;
-        pthread_mutex_lock(&s->df_lock);
-        ls_strmap_slot *slot = ls_strmap_find(&s->df_cache, (const char *)key, klen);
-        uintptr_t gone = slot ? (uintptr_t)slot->value - 1 : 0;
-        pthread_mutex_unlock(&s->df_lock);
-        if (!slot) {
-            ls_postings p;
-            int rc = ls_segment_postings(s->seg, key, &ti, &p, err);
-            if (rc != SRCH_OK)
-                return rc;
-            for (uint32_t d = ls_postings_next(&p); d != LS_NO_DOC; d = ls_postings_next(&p))
-                gone += ls_deleted(s->del, d);
-            if (p.corrupt)
-                return ls_err_set(err, SRCH_ECORRUPT, "segment %s: malformed postings",
-                                  s->seg->name);
-            int inserted;
-            pthread_mutex_lock(&s->df_lock);
-            slot = ls_strmap_upsert(&s->df_cache, (const char *)key, klen, &inserted);
-            if (slot)
-                slot->value = (void *)(gone + 1);
-            pthread_mutex_unlock(&s->df_lock);
-        }
-        total -= gone;
+        uint64_t live;
+        int rc = ls_reader_seg_df(r, i, key, klen, &ti, &live, err);
+        if (rc != SRCH_OK)
+            return rc;
+        total += live;
     }
     *df = total;
     return SRCH_OK;

@@ -47,6 +47,9 @@ struct srch_reader {
  * SRCH_OK or an error (malformed postings). Thread-safe. */
 int ls_reader_df(srch_reader *r, const unsigned char *key, size_t klen, uint64_t *df,
                  ls_err *err);
+/* The same in segment i only, whose dictionary gave ti for key. */
+int ls_reader_seg_df(srch_reader *r, size_t i, const unsigned char *key, size_t klen,
+                     const ls_term_info *ti, uint64_t *df, ls_err *err);
 
 /* Average length of a field over live passages (0 if no passage). */
 double ls_reader_avg_len(const srch_reader *r, int field);

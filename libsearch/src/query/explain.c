@@ -2,8 +2,9 @@
  * explain.c - srch_explain(): how the score of one passage was made.
  *
  * Walks the parsed query: for each word, the BM25 parts of each of its keys
- * (body term, title term, exact word) in this passage; for phrases, NEAR
- * and prefixes, their score as a whole. The total is the root scorer's
+ * (body term, title term, exact word) in this passage; for a prefix, its
+ * words as one term per field (summed frequency, the union's idf); for
+ * phrases and NEAR, their score as a whole. The total is the root scorer's
  * score, the same number srch_search() reports.
  */
 #include <stdarg.h>
@@ -77,6 +78,41 @@ static void explain_key(ls_plan *p, const ls_rseg *seg, uint32_t local, text *t,
         put(t, "  (no match)\n");
 }
 
+/* A prefix in one field: its words as one term (query/group.c). */
+static void explain_group(ls_plan *p, const ls_rseg *seg, uint32_t local, text *t,
+                          const qnode *n, unsigned char field, double boost, const char *label)
+{
+    char *const *keys;
+    size_t nkeys;
+    double df, idf;
+    if (boost <= 0 || !ls_plan_expansion(p, n, field, &keys, &nkeys, &df, &idf))
+        return;
+    int norm = field == LS_FIELD_TITLE ? LS_NORM_TITLE : LS_NORM_BODY;
+    ls_bm25 w;
+    ls_bm25_init(&w, idf, boost, p->k1, p->b, p->avglen[norm]);
+    uint32_t tf = 0, words = 0;
+    for (size_t i = 0; i < nkeys; i++) {
+        const unsigned char *key = (const unsigned char *)keys[i];
+        ls_term_info ti;
+        ls_postings post;
+        if (ls_termdict_get(&seg->seg->td, key, strlen(keys[i]), &ti) == 1 &&
+            ls_segment_postings(seg->seg, key, &ti, &post, NULL) == SRCH_OK &&
+            ls_postings_seek(&post, local) == local) {
+            tf += ls_postings_freq(&post);
+            words++;
+        }
+    }
+    uint32_t len = ls_segment_norm(seg->seg, local, norm);
+    put(t, "    %-6s %c:%.*s*  %zu words (%u here), tf=%u df~%.1f idf=%.4f len=%u avglen=%.2f",
+        label, field, (int)n->prefix_len, n->prefix, nkeys, words, tf, df, idf, len, w.avglen);
+    if (boost != 1)
+        put(t, " weight=%.2f", boost);
+    if (tf)
+        put(t, "  -> %.4f\n", ls_bm25_score(&w, tf, len));
+    else
+        put(t, "  (no match)\n");
+}
+
 static void explain_node(ls_plan *p, const ls_rseg *seg, uint32_t local, const qnode *n,
                          text *t, int depth)
 {
@@ -109,6 +145,10 @@ static void explain_node(ls_plan *p, const ls_rseg *seg, uint32_t local, const q
         put(t, ": %.4f%s\n", score, n->occur == OCC_NOT ? " (excludes the passage)" : "");
     else
         put(t, ": no match\n");
+    if (n->type == Q_PREFIX) {
+        explain_group(p, seg, local, t, n, LS_FIELD_WORD, 1, "words");
+        explain_group(p, seg, local, t, n, LS_FIELD_TITLE, p->title_weight, "title");
+    }
     if (n->type == Q_TERM) {
         int f = n->fields ? n->fields : p->fields;
         const qtoken *k = &n->toks[0];

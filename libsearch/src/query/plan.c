@@ -4,6 +4,7 @@
  */
 #include "query/plan.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,11 +95,17 @@ int ls_plan_weights(ls_plan *p, const unsigned char *key, size_t klen, double bo
 
 /* ------------------------------------------------------------- prefixes */
 
+/* The words of a prefix in one field, scored as one term (query/group.c)
+ * whose passages are the union of theirs: the union's size is estimated
+ * from the words' document frequencies as if they were independent,
+ * df = N (1 - prod(1 - df_i / N)), from the snapshot's statistics only, so
+ * that scores do not depend on the segmentation. */
 typedef struct expansion {
     const qnode *node;
     unsigned char field;
     char **keys;
     size_t n;
+    double df, idf;
 } expansion;
 
 typedef struct plan_ext {
@@ -130,10 +137,17 @@ static int expand(ls_plan *p, const qnode *n, unsigned char field, plan_ext *x)
         while ((more = ls_term_iter_next(&it)) > 0 && it.klen >= plen &&
                memcmp(it.key, pre, plen) == 0) {
             int inserted;
-            if (!ls_strmap_upsert(&seen, (const char *)it.key, it.klen, &inserted)) {
+            ls_strmap_slot *slot = ls_strmap_upsert(&seen, (const char *)it.key, it.klen,
+                                                    &inserted);
+            if (!slot) {
                 rc = ls_err_set(p->err, SRCH_ENOMEM, "out of memory expanding a prefix");
                 break;
             }
+            uint64_t df;   /* live passages with the word in this segment */
+            if ((rc = ls_reader_seg_df(p->r, s, it.key, it.klen, &it.ti, &df, p->err)) !=
+                SRCH_OK)
+                break;
+            slot->value = (void *)((uintptr_t)slot->value + (uintptr_t)df);
             if (seen.count > p->max_expansion) {
                 rc = ls_err_set(p->err, SRCH_ELIMIT,
                                 "prefix '%.*s*' matches more than %zu words: make it longer",
@@ -172,6 +186,17 @@ static int expand(ls_plan *p, const qnode *n, unsigned char field, plan_ext *x)
             return ls_err_set(p->err, SRCH_ENOMEM, "out of memory expanding a prefix");
         }
         qsort(e->keys, e->n, sizeof *e->keys, cmp_keys);
+        /* the union's estimated size, in key order (the same sum always) */
+        double n_live = (double)p->n, log_out = 0;
+        for (size_t i = 0; i < e->n; i++) {
+            ls_strmap_slot *slot = ls_strmap_find(&seen, e->keys[i], strlen(e->keys[i]));
+            double df = (double)(uintptr_t)slot->value;
+            log_out += df >= n_live ? -INFINITY : log1p(-df / n_live);
+        }
+        e->df = n_live * -expm1(log_out);
+        if (e->df > n_live)
+            e->df = n_live;
+        e->idf = log(1.0 + (n_live - e->df + 0.5) / (e->df + 0.5));
         x->n++;
     }
     ls_strmap_free(&seen);
@@ -444,31 +469,89 @@ static int near_node(ls_plan *p, const ls_rseg *seg, const qnode *n, ls_scorer *
     return rc;
 }
 
+/* A prefix: in each field, its words found in this segment as one group
+ * scorer (a single word: a term scorer, with the group's weights). */
 static int prefix_node(ls_plan *p, const ls_rseg *seg, const qnode *n, ls_scorer **out)
 {
     plan_ext *x = p->ext;
     kids k = {0};
     int rc = SRCH_OK;
+    ls_postings *lists = NULL;
+    size_t cap = 0;
     for (size_t e = 0; x && e < x->n && rc == SRCH_OK; e++) {
         const expansion *ex = &x->v[e];
-        if (ex->node != n)
-            continue;
         double boost = ex->field == LS_FIELD_TITLE ? p->title_weight : 1;
-        for (size_t i = 0; i < ex->n && rc == SRCH_OK; i++) {
-            ls_scorer *s;
-            rc = key_scorer(p, seg, (const unsigned char *)ex->keys[i], strlen(ex->keys[i]),
-                            boost, &s);
-            if (rc == SRCH_OK)
-                rc = kids_add(&k, s);
+        if (ex->node != n || boost <= 0)
+            continue;
+        int field = ex->field == LS_FIELD_TITLE ? LS_NORM_TITLE : LS_NORM_BODY;
+        ls_bm25 w;
+        ls_bm25_init(&w, ex->idf, boost, p->k1, p->b, p->avglen[field]);
+        if (ex->n > cap) {
+            ls_postings *v = realloc(lists, ex->n * sizeof *v);
+            if (!v) {
+                rc = ls_err_set(p->err, SRCH_ENOMEM, "out of memory");
+                break;
+            }
+            lists = v;
+            cap = ex->n;
         }
+        size_t nl = 0;
+        ls_term_info ti1 = {0};
+        const unsigned char *key1 = NULL;
+        for (size_t i = 0; i < ex->n && rc == SRCH_OK; i++) {
+            const unsigned char *key = (const unsigned char *)ex->keys[i];
+            size_t klen = strlen(ex->keys[i]);
+            ls_term_info ti;
+            int found = ls_termdict_get(&seg->seg->td, key, klen, &ti);
+            if (found < 0)
+                rc = ls_err_set(p->err, SRCH_ECORRUPT, "segment %s: malformed term dictionary",
+                                seg->seg->name);
+            else if (found && (rc = ls_segment_postings(seg->seg, key, &ti, &lists[nl],
+                                                        p->err)) == SRCH_OK) {
+                nl++;
+                ti1 = ti;
+                key1 = key;
+            }
+        }
+        if (rc != SRCH_OK || nl == 0)
+            continue;
+        ls_scorer *s;
+        if (nl == 1)
+            rc = ls_term_scorer(&s, seg->seg, seg->del, key1, strlen((const char *)key1), &ti1,
+                                &w, field, p->err);
+        else
+            rc = ls_group_scorer(&s, seg->seg, lists, nl, &w, field, p->err);
+        if (rc == SRCH_OK)
+            rc = kids_add(&k, s);
     }
+    free(lists);
     if (rc != SRCH_OK || k.n == 0) {
         kids_free(&k);
         return rc;
     }
+    if (k.n == 1) {
+        *out = k.v[0];
+        free(k.v);
+        return SRCH_OK;
+    }
     rc = ls_or_scorer(out, k.v, k.n);
     free(k.v);
     return rc;
+}
+
+int ls_plan_expansion(const ls_plan *p, const qnode *n, unsigned char field,
+                      char *const **keys, size_t *nkeys, double *df, double *idf)
+{
+    const plan_ext *x = p->ext;
+    for (size_t e = 0; x && e < x->n; e++)
+        if (x->v[e].node == n && x->v[e].field == field) {
+            *keys = x->v[e].keys;
+            *nkeys = x->v[e].n;
+            *df = x->v[e].df;
+            *idf = x->v[e].idf;
+            return 1;
+        }
+    return 0;
 }
 
 static int bool_node(ls_plan *p, const ls_rseg *seg, const qnode *n, ls_scorer **out)

@@ -54,6 +54,12 @@ int ls_plan_scorer(ls_plan *p, const ls_rseg *seg, ls_scorer **out);
 int ls_plan_node_scorer(ls_plan *p, const ls_rseg *seg, const qnode *n, ls_scorer **out);
 
 /* The BM25 weights of a key with a boost (for explain). */
+/* The words of prefix node n in field (LS_FIELD_WORD or LS_FIELD_TITLE),
+ * sorted, and the estimated df and idf of the group: 1, or 0 if the
+ * prefix was not expanded in that field. */
+int ls_plan_expansion(const ls_plan *p, const qnode *n, unsigned char field,
+                      char *const **keys, size_t *nkeys, double *df, double *idf);
+
 int ls_plan_weights(ls_plan *p, const unsigned char *key, size_t klen, double boost,
                     int field, ls_bm25 *w);
 

@@ -95,6 +95,12 @@ ls_postings *ls_term_scorer_postings(ls_scorer *s);
 uint32_t ls_term_scorer_freq(ls_scorer *s);
 const ls_bm25 *ls_term_scorer_weights(const ls_scorer *s);
 
+/* Terms of one field scored as one term (a prefix's expansions): the
+ * frequency in a passage is the sum of theirs; w holds the group's idf.
+ * Reads the n lists (opened, not started) to the end while building. */
+int ls_group_scorer(ls_scorer **out, const ls_segment *seg, ls_postings *lists, size_t n,
+                    const ls_bm25 *w, int field, ls_err *err);
+
 /* Combinations; they take ownership of their children (freed with them,
  * also on failure). */
 int ls_or_scorer(ls_scorer **out, ls_scorer **kids, size_t n);
