@@ -259,14 +259,16 @@ static int load_block(ls_postings *p)
         p->fpack = s + 2 + 16 * bd;
         p->fbits = bf;
         p->freqs_ready = 0;
-        int64_t d = b ? (int64_t)prev : -1;
+        /* deltas minus one: the ids increase, so checking the last one
+         * (against the skip entry, itself below ndocs) checks them all;
+         * 64-bit sums cannot wrap (128 deltas below 2^32) */
+        uint64_t d = b ? (uint64_t)prev : UINT64_MAX;
+        uint64_t sum = d;
         for (int i = 0; i < LS_BLOCK; i++) {
-            d += (int64_t)p->docs[i] + 1;
-            if (d >= (int64_t)p->ndocs)
-                return -1;
-            p->docs[i] = (uint32_t)d;
+            sum += (uint64_t)p->docs[i] + 1;
+            p->docs[i] = (uint32_t)sum;
         }
-        if (p->docs[LS_BLOCK - 1] != skip_last(p, b))
+        if (sum >= p->ndocs || sum != skip_last(p, b))
             return -1;
         p->n = LS_BLOCK;
     } else {
@@ -312,10 +314,13 @@ void ls_postings_load_freqs(ls_postings *p)
     }
     ls_unpack128(p->fpack, p->fbits, p->freqs);
     for (int i = 0; i < LS_BLOCK; i++)
-        if (++p->freqs[i] == 0) {   /* 2^32 - 1 + 1: only a damaged block */
-            p->freqs[i] = 1;
-            p->corrupt = 1;
-        }
+        p->freqs[i]++;
+    if (p->fbits == 32)   /* 2^32 - 1 + 1 wraps to 0: only a damaged block */
+        for (int i = 0; i < LS_BLOCK; i++)
+            if (p->freqs[i] == 0) {
+                p->freqs[i] = 1;
+                p->corrupt = 1;
+            }
 }
 
 uint32_t ls_postings_next(ls_postings *p)
@@ -427,6 +432,18 @@ int ls_postings_positions(ls_postings *p, uint32_t *out, uint32_t max)
         uint64_t skip = 0;
         for (int k = p->pos_i; k < p->i; k++)
             skip += p->freqs[k];
+        /* eight bytes at a time while the word holds fewer varint ends
+         * (bytes below 0x80) than are left to skip */
+        while (skip >= 8 && end - q >= 8) {
+            uint64_t w;
+            memcpy(&w, q, 8);
+            /* one bit per byte that ends a varint, summed by a multiply */
+            uint64_t ends = (((~w & 0x8080808080808080ull) >> 7) * 0x0101010101010101ull) >> 56;
+            if (ends > skip)
+                break;
+            skip -= ends;
+            q += 8;
+        }
         while (skip && q < end)
             skip -= *q++ < 0x80;
         if (skip)

@@ -38,15 +38,32 @@ void ls_pack128(const uint32_t *v, unsigned b, unsigned char *out)
         out[o] = (unsigned char)acc;
 }
 
-#define UNPACK_CASE(B)                                                   \
-    case B: {                                                            \
+/* Eight values of B bits take exactly B bytes: a block is 16 groups of 8,
+ * and within a group every byte offset and shift is a constant. Each value
+ * is read with one unaligned 8-byte load (B <= 32 bits at a shift < 8 fit
+ * in 64 bits); the packed data is never at the very end of a file (the
+ * frequencies or the file's footer follow), so the loads stay in the map. */
+static inline uint64_t load64(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+#define UNPACK_ONE(B, K) \
+    o[K] = (uint32_t)((load64(q + ((K) * (B)) / 8) >> (((K) * (B)) % 8)) & mask);
+
+#define UNPACK_CASE(B)                                                     \
+    case B: {                                                              \
         const uint64_t mask = B == 32 ? 0xFFFFFFFFull : ((1ull << B) - 1); \
-        for (int i = 0; i < LS_BLOCK; i++) {                             \
-            uint64_t w;                                                  \
-            memcpy(&w, in + (i * B) / 8, 8);                             \
-            v[i] = (uint32_t)((w >> ((i * B) % 8)) & mask);              \
-        }                                                                \
-        return;                                                          \
+        for (int g = 0; g < LS_BLOCK / 8; g++) {                           \
+            const unsigned char *q = in + g * B;                           \
+            uint32_t *o = v + 8 * g;                                       \
+            UNPACK_ONE(B, 0) UNPACK_ONE(B, 1) UNPACK_ONE(B, 2)             \
+            UNPACK_ONE(B, 3) UNPACK_ONE(B, 4) UNPACK_ONE(B, 5)             \
+            UNPACK_ONE(B, 6) UNPACK_ONE(B, 7)                              \
+        }                                                                  \
+        return;                                                            \
     }
 
 void ls_unpack128(const unsigned char *in, unsigned b, uint32_t *v)
