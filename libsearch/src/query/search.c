@@ -160,16 +160,80 @@ static void run_generic(segrun *r, ls_scorer *root)
     }
 }
 
+/* The children of a root disjunction, flattened one level: a child that
+ * is itself a plain disjunction (a word's body, title and exact-form keys)
+ * gives its own children, so that MaxScore bounds each key separately.
+ * grp[i] is the root child (the query clause) of flat child i; the
+ * coordination counts distinct clauses. */
+typedef struct flat {
+    ls_scorer **kids;
+    uint32_t *grp;
+    size_t n;
+    int masks;                /* at most 64 clauses: distinct counts by mask */
+} flat;
+
+static int flatten(ls_scorer *root, flat *f, uint32_t *clauses, double *power)
+{
+    ls_scorer **top;
+    size_t nr = ls_or_children(root, &top, clauses, power), n = 0;
+    f->masks = nr <= 64;
+    for (size_t i = 0; i < nr; i++) {
+        ls_scorer **sub;
+        uint32_t c;
+        double pw;
+        n += f->masks && ls_is_or(top[i]) && (ls_or_children(top[i], &sub, &c, &pw), c == 0)
+                 ? ls_or_children(top[i], &sub, &c, &pw)
+                 : 1;
+    }
+    f->kids = malloc(n * sizeof *f->kids);
+    f->grp = malloc(n * sizeof *f->grp);
+    if (!f->kids || !f->grp)
+        return -1;
+    f->n = 0;
+    for (size_t i = 0; i < nr; i++) {
+        ls_scorer **sub;
+        uint32_t c = 1;
+        double pw;
+        size_t ns = f->masks && ls_is_or(top[i]) ? ls_or_children(top[i], &sub, &c, &pw) : 0;
+        if (ns && c == 0) {
+            for (size_t k = 0; k < ns; k++) {
+                f->kids[f->n] = sub[k];
+                f->grp[f->n++] = (uint32_t)i;
+            }
+        } else {
+            f->kids[f->n] = top[i];
+            f->grp[f->n++] = (uint32_t)i;
+        }
+    }
+    return 0;
+}
+
+/* Distinct clauses among the flat children order[from .. to). */
+static uint32_t distinct(const flat *f, const size_t *order, size_t from, size_t to)
+{
+    if (!f->masks)
+        return (uint32_t)(to - from);
+    uint64_t mask = 0;
+    for (size_t k = from; k < to; k++)
+        mask |= 1ull << f->grp[order[k]];
+    uint32_t c = 0;
+    for (; mask; mask &= mask - 1)
+        c++;
+    return c;
+}
+
 /* The most a passage can score when it matches some of the children whose
- * bounds are b[order[from .. to)] (ascending): with coordination, matching
- * j of them yields at most the j largest bounds times coord(j). */
-static double subset_bound(const double *b, const size_t *order, size_t from, size_t to,
-                           uint32_t clauses, double power)
+ * bounds are b[order[from .. to)] (ascending): matching j of them yields at
+ * most the j largest bounds, times the coordination of at most j of the
+ * range's distinct clauses. */
+static double subset_bound(const flat *f, const double *b, const size_t *order, size_t from,
+                           size_t to, uint32_t clauses, double power)
 {
     double best = 0, sum = 0;
+    uint32_t g = clauses ? distinct(f, order, from, to) : 0;
     for (size_t k = to, j = 1; k-- > from; j++) {
         sum += b[order[k]];
-        double v = ls_inflate(sum * ls_coord((uint32_t)j, clauses, power));
+        double v = ls_inflate(sum * ls_coord(j < g ? (uint32_t)j : g, clauses, power));
         if (v > best)
             best = v;
     }
@@ -180,13 +244,17 @@ static double subset_bound(const double *b, const size_t *order, size_t from, si
 static int run_maxscore(segrun *r, ls_scorer *root)
 {
     collector *c = r->c;
-    ls_scorer **kids;
+    flat f = {0};
     uint32_t clauses;
     double power;
-    size_t n = ls_or_children(root, &kids, &clauses, &power);
-    size_t *order = malloc(n * sizeof *order);
-    double *bm = malloc(n * sizeof *bm), *contrib = malloc(n * sizeof *contrib);
-    if (!order || !bm || !contrib) {
+    int bad = flatten(root, &f, &clauses, &power);
+    size_t n = f.n;
+    ls_scorer **kids = f.kids;
+    size_t *order = malloc((n ? n : 1) * sizeof *order);
+    double *bm = malloc((n ? n : 1) * sizeof *bm), *contrib = malloc((n ? n : 1) * sizeof *contrib);
+    if (bad || !order || !bm || !contrib) {
+        free(f.kids);
+        free(f.grp);
         free(order);
         free(bm);
         free(contrib);
@@ -218,7 +286,7 @@ static int run_maxscore(segrun *r, ls_scorer *root)
                 }
                 order[j] = k;
             }
-            if (subset_bound(bm, order, 0, n, clauses, power) <= theta(c)) {
+            if (subset_bound(&f, bm, order, 0, n, clauses, power) <= theta(c)) {
                 c->pruned = 1;
                 if (upto >= LS_NO_DOC - 1)
                     break;
@@ -227,7 +295,8 @@ static int run_maxscore(segrun *r, ls_scorer *root)
             }
             /* the largest prefix of children that cannot make a passage
              * enter on their own */
-            while (ness < n && subset_bound(bm, order, 0, ness + 1, clauses, power) <= theta(c)) {
+            while (ness < n &&
+                   subset_bound(&f, bm, order, 0, ness + 1, clauses, power) <= theta(c)) {
                 ne_sum += bm[order[ness]];
                 ness++;
             }
@@ -258,45 +327,68 @@ static int run_maxscore(segrun *r, ls_scorer *root)
                         ls_next(kids[order[e]]);
                 continue;
             }
+            /* every child at cand gets its contrib[] before the final sum */
             double ess = 0;
-            uint32_t matched = 0;
-            for (size_t i = 0; i < n; i++)
-                contrib[i] = 0;
+            uint64_t seen = 0;
+            uint32_t matched = 0;   /* distinct clauses (or children) so far */
             for (size_t e = ness; e < n; e++) {
-                ls_scorer *k = kids[order[e]];
-                if (k->doc == cand) {
-                    ess += contrib[order[e]] = ls_score(k);
-                    matched++;
+                size_t i = order[e];
+                if (kids[i]->doc == cand) {
+                    ess += contrib[i] = ls_score(kids[i]);
+                    if (!f.masks)
+                        matched++;
+                    else if (!(seen >> f.grp[i] & 1)) {
+                        seen |= 1ull << f.grp[i];
+                        matched++;
+                    }
                 }
             }
             double left = ne_sum;
             int skip = 0;
             for (size_t e = ness; e-- > 0;) {
-                /* at best every remaining child matches too */
+                /* at best every remaining child matches too, each in a new
+                 * clause */
                 if (pruning && ls_inflate((ess + left) * ls_coord(matched + (uint32_t)e + 1,
                                                                    clauses, power)) <= theta(c)) {
                     skip = 1;
                     break;
                 }
-                ls_scorer *k = kids[order[e]];
+                size_t i = order[e];
+                ls_scorer *k = kids[i];
                 if (k->doc < cand)
                     ls_seek(k, cand);
                 if (k->doc == cand) {
-                    ess += contrib[order[e]] = ls_score(k);
-                    matched++;
+                    ess += contrib[i] = ls_score(k);
+                    if (!f.masks)
+                        matched++;
+                    else if (!(seen >> f.grp[i] & 1)) {
+                        seen |= 1ull << f.grp[i];
+                        matched++;
+                    }
                 }
-                left -= bm[order[e]];
+                left -= bm[i];
             }
             if (skip) {
                 c->pruned = 1;
             } else {
-                double score = 0;   /* in child order, as the disjunction sums */
+                /* summed as the nested disjunctions would: each clause's
+                 * children in order, then the clauses in order */
+                double score = 0;
                 uint32_t m = 0;
-                for (size_t i = 0; i < n; i++)
-                    if (kids[i]->doc == cand) {
-                        score += contrib[i];
+                for (size_t i = 0; i < n;) {
+                    uint32_t g = f.grp[i];
+                    double sub = 0;
+                    int any = 0;
+                    for (; i < n && f.grp[i] == g; i++)
+                        if (kids[i]->doc == cand) {
+                            sub += contrib[i];
+                            any = 1;
+                        }
+                    if (any) {
+                        score += sub;
                         m++;
                     }
+                }
                 if (clauses)
                     score *= ls_coord(m, clauses, power);
                 found(r, cand, score);
@@ -310,6 +402,10 @@ static int run_maxscore(segrun *r, ls_scorer *root)
         if (doc == LS_NO_DOC)
             break;
     }
+    for (size_t i = 0; i < n; i++)
+        root->corrupt |= kids[i]->corrupt;
+    free(f.kids);
+    free(f.grp);
     free(order);
     free(bm);
     free(contrib);
