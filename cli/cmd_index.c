@@ -225,8 +225,9 @@ int cmd_index(int argc, char **argv)
     progress_draw(&prog, docs, input_bytes_read(in), 1);
     if (status == EXIT_OK && !quiet) {
         double el = now() - prog.start;
-        fprintf(stderr, "%s: %s: indexed %llu documents (%.1f MB) in %.2f s",
-                cli_prog, path, (unsigned long long)docs, input_bytes_read(in) / 1e6, el);
+        fprintf(stderr, "%s: %s: indexed %llu document%s (%.1f MB) in %.2f s",
+                cli_prog, path, (unsigned long long)docs, docs == 1 ? "" : "s",
+                input_bytes_read(in) / 1e6, el);
         if (skipped)
             fprintf(stderr, "; %llu bad records skipped", (unsigned long long)skipped);
         fputc('\n', stderr);
