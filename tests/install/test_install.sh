@@ -29,14 +29,19 @@ export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 ( cd "$tmp" && $CC example.c $(pkg-config --cflags --libs libsearch) -o example ) >"$tmp/out" 2>"$tmp/err"
 status=$?; out=$(cat "$tmp/out"); err=$(cat "$tmp/err")
 ok "example builds with pkg-config" [ "$status" -eq 0 ]
-run env LD_LIBRARY_PATH="$prefix/lib" "$tmp/example"
+run env LD_LIBRARY_PATH="$prefix/lib" "$tmp/example" "$tmp/example-index"
 ok "example runs" [ "$status" -eq 0 ]
-ok "example output" has "$out" "organis"
+ok "example output" has "$out" "1. forum #2"
+ok "example snippet" has "$out" "<b>message</b> <b>vidéo</b>"
+# the output the README shows is the output the program prints
+want=$(awk '/It prints the IOM sentence/ {f=1} f && /^```text$/ {on=1; next} on && /^```$/ {exit} on' README.md)
+ok "README shows the real output" [ "$out" = "$want" ]
 ( cd "$tmp" && $CC example.c $(pkg-config --cflags libsearch) "$prefix/lib/libsearch.a" \
     $(pkg-config --libs --static libsearch | sed 's/-lsearch//') -o example-static 2>&1 ) >"$tmp/out" 2>&1
 status=$?; out=$(cat "$tmp/out")
 ok "example links statically" [ "$status" -eq 0 ]
-run "$tmp/example-static"
+run "$tmp/example-static" "$tmp/example-index-2"
 ok "static example runs" [ "$status" -eq 0 ]
+ok "static example output" has "$out" "1. forum #2"
 
 finish
