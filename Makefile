@@ -122,9 +122,14 @@ asan:
 demo: all
 	@bash cli/demo.sh $(CLI)
 
-$(BUILD)/bench/%: bench/%.c $(STATIC)
+# Benchmark programs link the static library (internal symbols included,
+# for the microbenchmarks) and the CLI's JSON Lines parser, which the peers'
+# shared driver (bench/peers/peer_common.h) uses.
+BENCH_JSONL := $(BUILD)/obj/cli/jsonl.o
+
+$(BUILD)/bench/%: bench/%.c $(STATIC) $(BENCH_JSONL) bench/peers/peer_common.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(STATIC) $(LIBS)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(BENCH_JSONL) $(STATIC) $(LIBS)
 
 bench: all $(BENCHBINS)
 	@BUILD=$(BUILD) bash bench/run.sh

@@ -254,11 +254,15 @@ int main(int argc, char **argv)
                have_fts5() ? "true" : "false");
         return 0;
     }
-    if (strcmp(argv[1], "index") == 0 && argc == 4) {
+    if (strcmp(argv[1], "index") == 0) {
+        /* --store-text changes nothing: FTS5 always stores the text */
         static const peer_indexer ix = {ENGINE, ix_begin, ix_add, ix_finish};
         fts5_ctx c;
+        const char *corpus, *dir;
+        peer_parse_index_args(argc - 2, argv + 2, &corpus, &dir);
+        peer_store_text = 1;
         memset(&c, 0, sizeof c);
-        return peer_index_main(&ix, &c, argv[2], argv[3], sqlite3_libversion());
+        return peer_index_main(&ix, &c, corpus, dir, sqlite3_libversion());
     }
     if (strcmp(argv[1], "query") == 0)
         return cmd_query(argc - 2, argv + 2);

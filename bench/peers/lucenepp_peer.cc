@@ -8,7 +8,9 @@
  *     title STORE_NO,  INDEX_ANALYZED
  *     text  STORE_NO,  INDEX_ANALYZED
  *   (one Document and its Fields are reused, as the Lucene docs advise);
- *   optimize() then close().  Only the id is stored.
+ *   optimize() then close().  Only the id is stored, unless
+ *   `index --store-text`: title and text are then STORE_YES too (so that
+ *   index sizes "stored text included" compare like with like).
  *
  * Query: QueryParser(LUCENE_CURRENT, "text", same analyzer), default operator
  *   OR (a second parser with AND_OPERATOR for the "and" class);
@@ -57,6 +59,7 @@ struct LuceneIndex {
     IndexWriterPtr writer;
     DocumentPtr doc;
     FieldPtr id, title, text;
+    bool store_text = false;   /* index --store-text */
 };
 
 int ix_begin(void *vc, const char *dir, peer_buf *err)
@@ -69,8 +72,9 @@ int ix_begin(void *vc, const char *dir, peer_buf *err)
         c->writer->setRAMBufferSizeMB(64);
         c->doc = newLucene<Document>();
         c->id = newLucene<Field>(L"id", L"", Field::STORE_YES, Field::INDEX_NOT_ANALYZED_NO_NORMS);
-        c->title = newLucene<Field>(L"title", L"", Field::STORE_NO, Field::INDEX_ANALYZED);
-        c->text = newLucene<Field>(L"text", L"", Field::STORE_NO, Field::INDEX_ANALYZED);
+        Field::Store store = c->store_text ? Field::STORE_YES : Field::STORE_NO;
+        c->title = newLucene<Field>(L"title", L"", store, Field::INDEX_ANALYZED);
+        c->text = newLucene<Field>(L"text", L"", store, Field::INDEX_ANALYZED);
         c->doc->add(c->id);
         c->doc->add(c->title);
         c->doc->add(c->text);
@@ -256,10 +260,13 @@ int main(int argc, char **argv)
                    BOOST_VERSION % 100);
             return 0;
         }
-        if (strcmp(argv[1], "index") == 0 && argc == 4) {
+        if (strcmp(argv[1], "index") == 0) {
             static const peer_indexer ix = {ENGINE, ix_begin, ix_add, ix_finish};
             LuceneIndex c;
-            return peer_index_main(&ix, &c, argv[2], argv[3], LUCENEPP_VERSION);
+            const char *corpus, *dir;
+            peer_parse_index_args(argc - 2, argv + 2, &corpus, &dir);
+            c.store_text = peer_store_text != 0;
+            return peer_index_main(&ix, &c, corpus, dir, LUCENEPP_VERSION);
         }
         if (strcmp(argv[1], "query") == 0)
             return cmd_query(argc - 2, argv + 2);

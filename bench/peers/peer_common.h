@@ -6,7 +6,7 @@
  * peers read the corpus, prepare the index directory, time queries and
  * compute statistics in exactly the same way:
  *
- *   PEER index CORPUS.jsonl INDEXDIR
+ *   PEER index [--store-text] CORPUS.jsonl INDEXDIR
  *   PEER query INDEXDIR QUERIES.txt [-k 10] [--warmup 50]
  *   PEER version
  *
@@ -50,6 +50,11 @@
 #define PEER_MARKER ".peer-index"
 
 static const char *peer_prog = "peer";
+
+/* index --store-text: store the title and the text too, not only the id
+ * (Xapian: in the document data; Lucene: STORE_YES; FTS5 always stores
+ * them). Set by peer_parse_index_args(), reported in the index line. */
+static int peer_store_text = 0;
 
 #if defined(__GNUC__)
 __attribute__((format(printf, 1, 2), noreturn, unused))
@@ -477,8 +482,10 @@ PEER_FN int peer_index_main(const peer_indexer *ix, void *ctx, const char *corpu
     index_bytes = peer_dir_bytes(dir);
 
     printf("{\"engine\":\"%s\",\"docs\":%lld,\"text_bytes\":%lld,\"wall_s\":%.3f,\"cpu_s\":%.3f,"
-           "\"peak_rss_kb\":%ld,\"index_bytes\":%lld,\"read_s\":%.3f,\"version\":",
-           ix->engine, docs, text_bytes, wall, cpu, peer_peak_rss_kb(), index_bytes, t_read);
+           "\"peak_rss_kb\":%ld,\"index_bytes\":%lld,\"read_s\":%.3f,\"store_text\":%s,"
+           "\"version\":",
+           ix->engine, docs, text_bytes, wall, cpu, peer_peak_rss_kb(), index_bytes, t_read,
+           peer_store_text ? "true" : "false");
     jsonl_write_string(stdout, version, strlen(version));
     printf("}\n");
     peer_buf_free(&err);
@@ -651,7 +658,7 @@ typedef struct {
 PEER_FN void peer_usage(void)
 {
     fprintf(stderr,
-            "usage: %s index CORPUS.jsonl INDEXDIR\n"
+            "usage: %s index [--store-text] CORPUS.jsonl INDEXDIR\n"
             "       %s query INDEXDIR QUERIES.txt [-k 10] [--warmup 50]\n"
             "       %s version\n",
             peer_prog, peer_prog, peer_prog);
@@ -667,6 +674,29 @@ PEER_FN int peer_parse_int(const char *s, const char *what, long lo, long hi)
     if (errno || end == s || *end || v < lo || v > hi)
         peer_die("bad value for %s: \"%s\" (expected an integer in %ld..%ld)", what, s, lo, hi);
     return (int)v;
+}
+
+/* Parse "[--store-text] CORPUS INDEXDIR" (argv after "index"; the option
+ * may come anywhere); sets peer_store_text. */
+PEER_FN void peer_parse_index_args(int argc, char **argv, const char **corpus, const char **dir)
+{
+    int i, npos = 0;
+    *corpus = *dir = NULL;
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--store-text") == 0)
+            peer_store_text = 1;
+        else if (a[0] == '-' && a[1] != '\0')
+            peer_die("unknown option %s", a);
+        else if (npos == 0 && ++npos)
+            *corpus = a;
+        else if (npos == 1 && ++npos)
+            *dir = a;
+        else
+            peer_usage();
+    }
+    if (npos != 2)
+        peer_usage();
 }
 
 /* Parse "INDEXDIR QUERIES [-k N] [--warmup N]" (argv after "query"). */

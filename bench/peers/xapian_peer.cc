@@ -7,7 +7,10 @@
  *   increase_termpos(); index_text(text); set_data(id); add_document().
  *   One commit() at the end (Xapian also flushes by itself every
  *   XAPIAN_FLUSH_THRESHOLD documents, default 10000).
- *   Only the id is stored (document data).  Positions are stored (phrases).
+ *   Only the id is stored (document data), unless `index --store-text`:
+ *   the data is then id NUL title NUL text (so that index sizes "stored
+ *   text included" compare like with like; the id is read up to the first
+ *   NUL).  Positions are stored (phrases).
  *
  * Query: QueryParser with Stem("french"), STEM_SOME, database set (needed for
  *   wildcards), default op OR (AND for the "and" class), flags
@@ -38,6 +41,7 @@ void set_err(peer_buf *err, const std::string &msg)
 struct XapianIndex {
     std::unique_ptr<Xapian::WritableDatabase> db;
     Xapian::TermGenerator tg;
+    bool store_text = false;   /* index --store-text */
 };
 
 int ix_begin(void *vc, const char *dir, peer_buf *err)
@@ -71,7 +75,14 @@ int ix_add(void *vc, const char *id, size_t id_len, const char *title, size_t ti
             c->tg.increase_termpos();
         }
         c->tg.index_text(std::string(text, text_len));
-        doc.set_data(std::string(id, id_len));
+        std::string data(id, id_len);
+        if (c->store_text) {
+            data.push_back('\0');
+            data.append(title, title_len);
+            data.push_back('\0');
+            data.append(text, text_len);
+        }
+        doc.set_data(data);
         c->db->add_document(doc);
     } catch (const Xapian::Error &e) {
         set_err(err, e.get_description());
@@ -157,8 +168,9 @@ int search(void *vc, const peer_query *q, int k, peer_ids *ids, long long *total
         Xapian::MSet mset = c->enq->get_mset(0, (Xapian::doccount)k);
         *total = (long long)mset.get_matches_estimated();
         for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
-            std::string id = it.get_document().get_data();
-            peer_ids_add(ids, id.data(), id.size());
+            std::string data = it.get_document().get_data();
+            /* the id, up to the NUL that starts the stored text (--store-text) */
+            peer_ids_add(ids, data.data(), strnlen(data.data(), data.size()));
         }
     } catch (const Xapian::Error &e) {
         set_err(err, e.get_description());
@@ -212,10 +224,13 @@ int main(int argc, char **argv)
                    Xapian::version_string(), XAPIAN_VERSION);
             return 0;
         }
-        if (strcmp(argv[1], "index") == 0 && argc == 4) {
+        if (strcmp(argv[1], "index") == 0) {
             static const peer_indexer ix = {ENGINE, ix_begin, ix_add, ix_finish};
             XapianIndex c;
-            return peer_index_main(&ix, &c, argv[2], argv[3], Xapian::version_string());
+            const char *corpus, *dir;
+            peer_parse_index_args(argc - 2, argv + 2, &corpus, &dir);
+            c.store_text = peer_store_text != 0;
+            return peer_index_main(&ix, &c, corpus, dir, Xapian::version_string());
         }
         if (strcmp(argv[1], "query") == 0)
             return cmd_query(argc - 2, argv + 2);
