@@ -3,6 +3,7 @@
 #   make            library (build/libsearch.a, build/libsearch.so) and CLI (build/search)
 #   make test       every CUnit suite and the CLI tests; last line "N passed, N failed"
 #   make asan       the same tests under AddressSanitizer and UBSan (in build/asan)
+#   make tsan       the threaded suites under ThreadSanitizer (in build/tsan)
 #   make demo       index the seed article and run a few searches
 #   make bench      benchmarks (see bench/README.md)
 #   make deps       install the Debian packages the build needs (run by itself when one is missing)
@@ -32,7 +33,10 @@ WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CPPFLAGS  += -Ilibsearch/include -Ilibsearch/src -I. -D_GNU_SOURCE
 CFLAGS    ?= $(OPT) -g
 CFLAGS    += -std=c11 -fPIC -fvisibility=hidden -pthread $(WARN)
-ifneq ($(SANITIZE),)
+ifeq ($(SANITIZE),thread)
+CFLAGS    += -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS   += -fsanitize=thread
+else ifneq ($(SANITIZE),)
 CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS   += -fsanitize=address,undefined
 endif
@@ -58,7 +62,7 @@ TESTBIN   := $(BUILD)/tests/unit
 BENCHBINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 DEPSTAMP  := $(BUILD)/.deps-ok
 
-.PHONY: all test asan demo bench bench-quick deps install uninstall clean
+.PHONY: all test asan tsan demo bench bench-quick deps install uninstall clean
 .DEFAULT_GOAL := all
 
 all: $(STATIC) $(SHARED) $(CLI)
@@ -116,6 +120,12 @@ test: all $(TESTBIN)
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 OPT=-O1 test
+
+# The suites that run threads (the writer's analysis and flush threads,
+# readers shared by searching threads) under ThreadSanitizer.
+tsan:
+	@$(MAKE) --no-print-directory BUILD=build/tsan SANITIZE=thread OPT=-O1 build/tsan/tests/unit
+	@TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/unit index query
 
 # --- demo and benchmarks ---------------------------------------------------
 

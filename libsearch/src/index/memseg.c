@@ -4,6 +4,7 @@
  */
 #include "memseg.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -750,30 +751,22 @@ static int write_ids(ls_segment_writer *w, const id_ref *ids, size_t n)
     return SRCH_OK;
 }
 
-int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable,
-                    ls_segment_meta *meta, ls_deletes **deletes, ls_err *err)
-{
-    *deletes = NULL;
-    memterm **terms = malloc((m->nterms ? m->nterms : 1) * sizeof *terms);
-    id_ref *ids = malloc((m->ndocs ? m->ndocs : 1) * sizeof *ids);
-    ls_segment_writer w;
-    int rc = SRCH_OK, opened = 0;
-    if (!terms || !ids) {
-        rc = ls_err_set(err, SRCH_ENOMEM, "out of memory flushing");
-        goto done;
-    }
-    size_t n = 0;
-    for (size_t i = 0; i <= m->mask; i++)
-        if (m->slots[i].t && m->slots[i].t->df)
-            terms[n++] = m->slots[i].t;
-    qsort(terms, n, sizeof *terms, cmp_terms);
+/* The stored records of a flush: they go to their own file, so they can
+ * be written by a second thread while the postings are (zstd compression
+ * is a third of a flush). Collects the ids on the way. */
+typedef struct store_job {
+    const ls_memseg *m;
+    ls_segment_writer *w;
+    id_ref *ids;
+    ls_err err;               /* the store file reports here meanwhile */
+    int rc;
+} store_job;
 
-    if ((rc = ls_segw_open(&w, dir, id, durable, err)) != SRCH_OK)
-        goto done;
-    opened = 1;
-    for (uint32_t p = 0; p < m->npassages && rc == SRCH_OK; p++)
-        rc = ls_segw_norms(&w, m->norms[2 * p], m->norms[2 * p + 1]);
-    /* stored records, in order; collect the ids on the way */
+static void *write_store(void *arg)
+{
+    store_job *j = arg;
+    const ls_memseg *m = j->m;
+    int rc = SRCH_OK;
     const unsigned char *d = m->docs.p, *pp = m->passages.p;
     for (uint32_t k = 0; k < m->ndocs && rc == SRCH_OK; k++) {
         ls_doc_rec rec;
@@ -788,24 +781,66 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable,
         rec.first_passage = ls_get_u32(d);
         rec.npassages = ls_get_u32(d + 4);
         d += 8;
-        ids[k].id = rec.id;
-        ids[k].len = (uint32_t)rec.id_len;
-        ids[k].first = rec.first_passage;
-        ids[k].count = rec.npassages;
-        rc = ls_store_add_doc(&w.sw, &rec);
+        j->ids[k].id = rec.id;
+        j->ids[k].len = (uint32_t)rec.id_len;
+        j->ids[k].first = rec.first_passage;
+        j->ids[k].count = rec.npassages;
+        rc = ls_store_add_doc(&j->w->sw, &rec);
         for (uint32_t i = 0; i < rec.npassages && rc == SRCH_OK; i++) {
             uint32_t start = ls_get_u32(pp), end = ls_get_u32(pp + 4), sl = ls_get_u32(pp + 8);
-            rc = ls_store_add_passage(&w.sw, i + 1, start, end, (const char *)pp + 12, sl);
+            rc = ls_store_add_passage(&j->w->sw, i + 1, start, end, (const char *)pp + 12, sl);
             pp += 12 + sl;
         }
     }
-    qsort(ids, m->ndocs, sizeof *ids, cmp_ids);
+    if (rc != SRCH_OK && !j->err.msg[0])   /* reported to this thread only */
+        ls_err_set(&j->err, rc, "%s", srch_errmsg());
+    j->rc = rc;
+    return NULL;
+}
+
+int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int threads,
+                    ls_segment_meta *meta, ls_deletes **deletes, ls_err *err)
+{
+    *deletes = NULL;
+    memterm **terms = malloc((m->nterms ? m->nterms : 1) * sizeof *terms);
+    id_ref *ids = malloc((m->ndocs ? m->ndocs : 1) * sizeof *ids);
+    ls_segment_writer w;
+    int rc = SRCH_OK, opened = 0;
+    if (!terms || !ids) {
+        rc = ls_err_set(err, SRCH_ENOMEM, "out of memory flushing");
+        goto done;
+    }
+    if ((rc = ls_segw_open(&w, dir, id, durable, err)) != SRCH_OK)
+        goto done;
+    opened = 1;
+    /* the stored records in a second thread (or here, first) */
+    store_job job = {m, &w, ids, {0, ""}, SRCH_OK};
+    ls_wfile *sto = w.sw.f;
+    sto->err = &job.err;
+    pthread_t th;
+    int threaded = threads > 1 && pthread_create(&th, NULL, write_store, &job) == 0;
+    if (!threaded)
+        write_store(&job);
+    size_t n = 0;
+    for (size_t i = 0; i <= m->mask; i++)
+        if (m->slots[i].t && m->slots[i].t->df)
+            terms[n++] = m->slots[i].t;
+    qsort(terms, n, sizeof *terms, cmp_terms);
+    for (uint32_t p = 0; p < m->npassages && rc == SRCH_OK; p++)
+        rc = ls_segw_norms(&w, m->norms[2 * p], m->norms[2 * p + 1]);
     /* terms in key order: body (B), ids (I), title (T), words (W) */
     size_t i = 0;
     for (; i < n && rc == SRCH_OK && terms[i]->key[0] < LS_FIELD_ID; i++)
         rc = write_term(m, &w, terms[i]);
-    if (rc == SRCH_OK)
+    if (threaded)
+        pthread_join(th, NULL);
+    sto->err = err;
+    if (job.rc != SRCH_OK && rc == SRCH_OK)
+        rc = ls_err_copy(err, &job.err);
+    if (rc == SRCH_OK) {
+        qsort(ids, m->ndocs, sizeof *ids, cmp_ids);
         rc = write_ids(&w, ids, m->ndocs);
+    }
     for (; i < n && rc == SRCH_OK; i++)
         rc = write_term(m, &w, terms[i]);
     if (rc == SRCH_OK) {

@@ -93,10 +93,11 @@ uint32_t ls_memseg_passages(const ls_memseg *m);
 uint32_t ls_memseg_docs(const ls_memseg *m);
 size_t ls_memseg_bytes(const ls_memseg *m);
 
-/* Write the memseg as segment `id` in dir. *deletes receives the bitmap of
+/* Write the memseg as segment `id` in dir (with threads > 1, the stored
+ * records are written by a second thread meanwhile). *deletes receives the bitmap of
  * passages deleted while in memory (NULL if none). The memseg is unchanged
  * (reset it once the segment is safely part of the writer's view). */
-int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable,
+int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int threads,
                     ls_segment_meta *meta, ls_deletes **deletes, ls_err *err);
 
 #endif

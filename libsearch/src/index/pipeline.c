@@ -133,6 +133,13 @@ size_t ls_pipeline_pending(const ls_pipeline *pl)
     return pl->pending;
 }
 
+static void set_free(ls_pipeline *pl, batch *b)
+{
+    pthread_mutex_lock(&pl->mu);
+    b->state = B_FREE;
+    pthread_mutex_unlock(&pl->mu);
+}
+
 /* Consume batch `tail` once it is analyzed. */
 static int consume_one(ls_pipeline *pl)
 {
@@ -245,8 +252,11 @@ int ls_pipeline_add(ls_pipeline *pl, const srch_document *doc)
     batch *b = &pl->ring[pl->head % RING];
     if (pl->head - pl->tail == RING)
         first = consume_one(pl);   /* the ring is full: free the oldest batch */
-    if (b->state == B_FREE)
+    if (b->state == B_FREE) {   /* the worker reads states under the lock */
+        pthread_mutex_lock(&pl->mu);
         b->state = B_FILLING;
+        pthread_mutex_unlock(&pl->mu);
+    }
     size_t i = b->ndocs, bytes = b->bytes.len;
     if (ensure_docs(b, i + 1) || ensure_fields(b, b->nfields + doc->nfields))
         return ls_err_set(NULL, SRCH_ENOMEM, "out of memory queueing '%s'", doc->id);
@@ -295,7 +305,7 @@ int ls_pipeline_drain(ls_pipeline *pl)
     if (pl->ring[pl->head % RING].state == B_FILLING && pl->ring[pl->head % RING].ndocs)
         submit(pl);
     else if (pl->ring[pl->head % RING].state == B_FILLING)
-        pl->ring[pl->head % RING].state = B_FREE;
+        set_free(pl, &pl->ring[pl->head % RING]);
     int first = SRCH_OK;
     while (pl->tail < pl->head) {
         int rc = consume_one(pl);
@@ -313,7 +323,7 @@ void ls_pipeline_discard(ls_pipeline *pl)
     if (pl->ring[pl->head % RING].state == B_FILLING && pl->ring[pl->head % RING].ndocs)
         submit(pl);
     else if (pl->ring[pl->head % RING].state == B_FILLING)
-        pl->ring[pl->head % RING].state = B_FREE;
+        set_free(pl, &pl->ring[pl->head % RING]);
     while (pl->tail < pl->head) {
         batch *b = &pl->ring[pl->tail % RING];
         pthread_mutex_lock(&pl->mu);

@@ -450,7 +450,8 @@ static int flush(srch_index *ix)
         return SRCH_OK;
     wseg w = {0};
     uint64_t id = ix->man.next_segment;
-    int rc = ls_memseg_flush(ix->mem, ix->dir, id, ix->durable, &w.meta, &w.del, &ix->err);
+    int rc = ls_memseg_flush(ix->mem, ix->dir, id, ix->durable, ix->pipe ? 2 : 1, &w.meta,
+                             &w.del, &ix->err);
     if (rc != SRCH_OK)
         return rc;
     if ((rc = ls_segment_open(&w.seg, ix->dir, &w.meta, 0, &ix->err)) != SRCH_OK ||
