@@ -8,7 +8,8 @@
  * read in input order, deleted passages dropped, ids remapped, positions
  * copied, and written through the same postings writer a flush uses (so the
  * block bounds are recomputed from the lengths of the surviving passages).
- * Stored records are decompressed and recompressed block by block.
+ * Stored records are decompressed and recompressed block by block, by a
+ * second thread when asked (threads > 1), meanwhile.
  *
  * Memory: one decoded block per input (postings and store), the output
  * buffers, the skip entries of the term being written (16 bytes per 128
@@ -18,6 +19,7 @@
  */
 #include "merger.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,8 +139,32 @@ static int merge_store(ls_segment_writer *w, input *in, ls_err *err)
     return rc;
 }
 
+/* The stored records of every input, in order (a thread of its own). */
+typedef struct store_job {
+    ls_segment_writer *w;
+    input *in;
+    ls_segment *const *segs;
+    size_t n;
+    ls_err err;
+    int rc;
+} store_job;
+
+static void *merge_stores(void *arg)
+{
+    store_job *j = arg;
+    int rc = SRCH_OK;
+    for (size_t i = 0; i < j->n && rc == SRCH_OK; i++) {
+        rc = merge_store(j->w, &j->in[i], &j->err);
+        ls_map_release(&j->segs[i]->maps[4]);
+    }
+    if (rc != SRCH_OK && !j->err.msg[0])
+        ls_err_set(&j->err, rc, "%s", srch_errmsg());
+    j->rc = rc;
+    return NULL;
+}
+
 int ls_merge(const char *dir, ls_segment *const *segs, ls_deletes *const *dels, size_t n,
-             uint64_t id, int durable, ls_segment_meta *meta, ls_err *err)
+             uint64_t id, int durable, int threads, ls_segment_meta *meta, ls_err *err)
 {
     input *in = calloc(n ? n : 1, sizeof *in);
     uint32_t *pos = NULL;
@@ -178,10 +204,13 @@ int ls_merge(const char *dir, ls_segment *const *segs, ls_deletes *const *dels, 
     if ((rc = ls_segw_open(&w, dir, id, durable, err)) != SRCH_OK)
         goto done;
     opened = 1;
-    for (size_t i = 0; i < n && rc == SRCH_OK; i++) {
-        rc = merge_store(&w, &in[i], err);
-        ls_map_release(&segs[i]->maps[4]);
-    }
+    store_job job = {&w, in, segs, n, {0, ""}, SRCH_OK};
+    ls_wfile *sto = w.sw.f;
+    sto->err = &job.err;
+    pthread_t th;
+    int threaded = threads > 1 && pthread_create(&th, NULL, merge_stores, &job) == 0;
+    if (!threaded)
+        merge_stores(&job);
     for (size_t i = 0; i < n && rc == SRCH_OK; i++) {
         ls_term_iter_seek(&in[i].it, &segs[i]->td, (const unsigned char *)"", 0);
         rc = advance(&in[i], err);
@@ -191,7 +220,8 @@ int ls_merge(const char *dir, ls_segment *const *segs, ls_deletes *const *dels, 
         if (++copied % 8192 == 0)   /* keep the inputs' pages out of our RSS */
             for (size_t i = 0; i < n; i++)
                 for (int k = 0; k < LS_SEGMENT_FILES; k++)
-                    ls_map_release(&segs[i]->maps[k]);
+                    if (k != 4)   /* the store's are the store thread's */
+                        ls_map_release(&segs[i]->maps[k]);
         /* the smallest current key */
         input *min = NULL;
         for (size_t i = 0; i < n; i++)
@@ -213,6 +243,11 @@ int ls_merge(const char *dir, ls_segment *const *segs, ls_deletes *const *dels, 
         if (rc == SRCH_OK)
             rc = ls_segw_term_end(&w);
     }
+    if (threaded)
+        pthread_join(th, NULL);
+    sto->err = err;
+    if (job.rc != SRCH_OK && rc == SRCH_OK)
+        rc = ls_err_copy(err, &job.err);
     if (rc == SRCH_OK) {
         opened = 0;
         rc = ls_segw_finish(&w, meta);

@@ -698,7 +698,8 @@ static int run_merge(srch_index *ix, const size_t *pick, size_t n)
     }
     uint64_t id = ix->man.next_segment;
     wseg w = {0};
-    if ((rc = ls_merge(ix->dir, segs, dels, n, id, ix->durable, &w.meta, &ix->err)) != SRCH_OK)
+    if ((rc = ls_merge(ix->dir, segs, dels, n, id, ix->durable, ix->pipe ? 2 : 1, &w.meta,
+                       &ix->err)) != SRCH_OK)
         goto done;
     if ((rc = ls_segment_open(&w.seg, ix->dir, &w.meta, 0, &ix->err)) != SRCH_OK) {
         remove_segment_files(ix->dir, id);
