@@ -349,11 +349,41 @@ uint32_t ls_postings_next(ls_postings *p)
     return p->doc = p->docs[0];
 }
 
+/* The first entry >= target from entry i of the loaded block, which
+ * holds one (docs[n - 1] >= target): targets are usually near
+ * (conjunctions seek from one match to the next), so gallop, then binary
+ * search the last step. */
+static inline int seek_in_block(const ls_postings *p, int i, uint32_t target)
+{
+    if (p->docs[i] >= target)
+        return i;
+    int lo = i, step = 1;
+    while (lo + step < p->n && p->docs[lo + step] < target) {
+        lo += step;
+        step *= 2;
+    }
+    int hi = lo + step < p->n ? lo + step : p->n;
+    lo++;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (p->docs[mid] < target)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 uint32_t ls_postings_seek(ls_postings *p, uint32_t target)
 {
     if (p->started) {
         if (p->doc == LS_NO_DOC || p->doc >= target)
             return p->doc;
+        /* the usual case: the target is in the block at hand */
+        if (p->loaded && p->i < p->n && p->docs[p->n - 1] >= target) {
+            p->i = seek_in_block(p, p->i, target);
+            return p->doc = p->docs[p->i];
+        }
     }
     if (target > p->last_doc) {
         p->started = 1;
@@ -392,26 +422,10 @@ uint32_t ls_postings_seek(ls_postings *p, uint32_t target)
             return fail(p);
         p->i = 0;
     }
-    if (p->i < p->n && p->docs[p->i] < target) {
-        /* the first entry >= target after i: targets are usually near
-         * (conjunctions seek from one match to the next), so gallop, then
-         * binary search the last step */
-        int lo = p->i, step = 1;
-        while (lo + step < p->n && p->docs[lo + step] < target) {
-            lo += step;
-            step *= 2;
-        }
-        int hi = lo + step < p->n ? lo + step : p->n;
-        lo++;
-        while (lo < hi) {
-            int mid = (lo + hi) / 2;
-            if (p->docs[mid] < target)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        p->i = lo;
-    }
+    if (p->i < p->n && p->n > 0 && p->docs[p->n - 1] >= target)
+        p->i = seek_in_block(p, p->i, target);
+    else if (p->i < p->n)
+        p->i = p->n;
     if (p->i == p->n)   /* cannot happen with consistent skip data */
         return fail(p);
     return p->doc = p->docs[p->i];

@@ -44,11 +44,18 @@ static uint32_t or_seek(ls_scorer *s, uint32_t target)
     or_scorer *o = (or_scorer *)s;
     if (o->started && (s->doc == LS_NO_DOC || s->doc >= target))
         return s->doc;
-    for (size_t i = 0; i < o->n; i++)
-        if (!o->started || o->kids[i]->doc < target)
-            ls_seek(o->kids[i], target);
+    uint32_t m = LS_NO_DOC;
+    int corrupt = 0;
+    for (size_t i = 0; i < o->n; i++) {
+        ls_scorer *k = o->kids[i];
+        uint32_t d = !o->started || k->doc < target ? ls_seek(k, target) : k->doc;
+        if (d < m)
+            m = d;
+        corrupt |= k->corrupt;
+    }
     o->started = 1;
-    return or_min(o);
+    o->base.corrupt |= corrupt;
+    return o->base.doc = m;
 }
 
 static uint32_t or_next(ls_scorer *s)
