@@ -30,6 +30,8 @@ static const char usage[] =
     "  --on-error MODE   skip (default): report a bad record and go on;\n"
     "                    fail: stop at the first one, committing nothing\n"
     "  --ram-mb N        memory for buffered documents (default 64)\n"
+    "  --threads N       1: everything in one thread; 2: analysis in a second\n"
+    "                    thread (default: 2 when there is a second CPU)\n"
     "  -q, --quiet       no progress bar and no summary\n";
 
 typedef struct progress {
@@ -89,7 +91,7 @@ int cmd_index(int argc, char **argv)
         {"format", required_argument, NULL, 'f'}, {"lang", required_argument, NULL, 'l'},
         {"on-error", required_argument, NULL, 'e'}, {"ram-mb", required_argument, NULL, 'r'},
         {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"threads", required_argument, NULL, 't'}, {NULL, 0, NULL, 0},
     };
     srch_index_options opts = SRCH_INDEX_OPTIONS_INIT;
     int fmt = INPUT_AUTO, fail_fast = 0, quiet = 0, c;
@@ -113,6 +115,13 @@ int cmd_index(int argc, char **argv)
             if (mb < 1 || mb > 1 << 20)
                 return cli_usage_error("index", usage, "--ram-mb takes a size in MB");
             opts.ram_budget = (size_t)mb << 20;
+            break;
+        }
+        case 't': {
+            long long t = cli_parse_count(optarg);
+            if (t != 1 && t != 2)
+                return cli_usage_error("index", usage, "--threads takes 1 or 2");
+            opts.threads = (int)t;
             break;
         }
         case 'q':

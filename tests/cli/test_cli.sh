@@ -127,6 +127,11 @@ SEED=corpus/seed/forum-migration-2024.txt
 run "$SEARCH" index "$IX" "$SEED"
 ok "index seed" [ "$status" -eq 0 ]
 ok "index summary" has "$err" "indexed 1 document ("
+run "$SEARCH" index -q --threads 1 "$tmp/ix1" "$SEED"
+ok "index in one thread" [ "$status" -eq 0 ]
+ok "one thread: same stats" [ "$("$SEARCH" stats "$tmp/ix1" | sed -n 4,7p)" = "$("$SEARCH" stats "$IX" | sed -n 4,7p)" ]
+run "$SEARCH" index --threads 3 "$tmp/ix1" "$SEED"
+ok "bad --threads exit 2" [ "$status" -eq 2 ]
 ok "no progress bar off a terminal" lacks "$err" $'\r'
 run "$SEARCH" stats --json "$IX"
 ok "stats json exit 0" [ "$status" -eq 0 ]
