@@ -86,7 +86,11 @@ static uint32_t match(phrase_scorer *ph)
 
 static uint32_t settle(phrase_scorer *ph, uint32_t d)
 {
-    while (d != LS_NO_DOC && (ph->freq = match(ph)) == 0 && !ph->base.corrupt)
+    /* the length is needed to score a match: load it while the positions
+     * are read */
+    while (d != LS_NO_DOC &&
+           (__builtin_prefetch(ph->seg->norms + 4 * (size_t)d), (ph->freq = match(ph)) == 0) &&
+           !ph->base.corrupt)
         d = ls_next(ph->conj);
     ph->base.corrupt |= ph->conj->corrupt;
     if (ph->base.corrupt)
