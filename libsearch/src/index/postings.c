@@ -350,28 +350,24 @@ uint32_t ls_postings_next(ls_postings *p)
 }
 
 /* The first entry >= target from entry i of the loaded block, which
- * holds one (docs[n - 1] >= target): targets are usually near
- * (conjunctions seek from one match to the next), so gallop, then binary
- * search the last step. */
+ * holds one (docs[n - 1] >= target). The next two entries are tried first
+ * (conjunctions often seek from one match to a near one), then a
+ * branch-free binary search: its comparisons are unpredictable, and
+ * conditional moves cost less than mispredicted branches. */
 static inline int seek_in_block(const ls_postings *p, int i, uint32_t target)
 {
     if (p->docs[i] >= target)
         return i;
-    int lo = i, step = 1;
-    while (lo + step < p->n && p->docs[lo + step] < target) {
-        lo += step;
-        step *= 2;
+    if (i + 1 < p->n && p->docs[i + 1] >= target)
+        return i + 1;
+    const uint32_t *base = p->docs + i + 1;
+    int len = p->n - (i + 1);
+    while (len > 1) {
+        int half = len / 2;
+        base = base[half] < target ? base + half : base;
+        len -= half;
     }
-    int hi = lo + step < p->n ? lo + step : p->n;
-    lo++;
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        if (p->docs[mid] < target)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return (int)(base - p->docs) + (*base < target);
 }
 
 uint32_t ls_postings_seek(ls_postings *p, uint32_t target)
