@@ -296,6 +296,45 @@ static void test_query_parse__errors_with_positions(void)
 
 /* ------------------------------------------------------------ seed */
 
+/* Words that fold to the same exact form but stem differently, in one
+ * segment: each keeps its own stem ("abandonnée" stems to abandon,
+ * "abandonnee" to abandonne), so phrases find both. */
+static void test_query_semantics__accent_variants_keep_their_stems(void)
+{
+    char dir[PATH_MAX + 32];
+    snprintf(dir, sizeof dir, "%s/variants", root);
+    srch_index *ix;
+    CU_ASSERT_EQUAL_FATAL(srch_index_open(&ix, dir, NULL), 0);
+    static const char *docs[][2] = {
+        {"a", "une maison abandonnee"}, {"b", "une maison abandonnée"},
+        {"c", "tu es là"},              {"d", "il se tenait ès plus grands"},
+    };
+    for (size_t i = 0; i < 4; i++) {
+        srch_document d = SRCH_DOCUMENT_INIT;
+        d.id = docs[i][0];
+        d.text = docs[i][1];
+        d.text_len = strlen(docs[i][1]);
+        CU_ASSERT_EQUAL_FATAL(srch_index_add(ix, &d), 0);
+    }
+    CU_ASSERT_EQUAL_FATAL(srch_index_commit(ix), 0);
+    srch_index_close(ix);
+    srch_reader *r;
+    CU_ASSERT_EQUAL_FATAL(srch_reader_open(&r, dir), 0);
+    static const char *cases[][2] = {
+        {"\"maison abandonnée\"", "b"}, {"\"maison abandonnee\"", "a"},
+        {"\"ès plus\"", "d"},           {"\"tu es\"", "c"},
+    };
+    for (size_t i = 0; i < 4; i++) {
+        srch_results *res = search(r, cases[i][0], NULL);
+        CU_ASSERT_FATAL(res != NULL);
+        CU_ASSERT_EQUAL(srch_results_count(res), 1);
+        if (srch_results_count(res) == 1)
+            CU_ASSERT_STRING_EQUAL(srch_results_hit(res, 0)->id, cases[i][1]);
+        srch_results_free(res);
+    }
+    srch_reader_close(r);
+}
+
 static void test_query_seed__examples_rank_first(void)
 {
     srch_reader *r;
@@ -1195,6 +1234,7 @@ static const ls_test tests[] = {
     {"test_query_semantics__phrases_and_near_against_model", test_query_semantics__phrases_and_near_against_model},
     {"test_query_semantics__prefix_paging_per_doc_limits", test_query_semantics__prefix_paging_per_doc_limits},
     {"test_query_pruning__equals_exhaustive", test_query_pruning__equals_exhaustive},
+    {"test_query_semantics__accent_variants_keep_their_stems", test_query_semantics__accent_variants_keep_their_stems},
     {"test_query_bm25__matches_brute_force", test_query_bm25__matches_brute_force},
     {"test_query_bm25__prefix_matches_brute_force", test_query_bm25__prefix_matches_brute_force},
     {"test_query_merge__same_scores_after_merge", test_query_merge__same_scores_after_merge},

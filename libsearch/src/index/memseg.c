@@ -458,12 +458,20 @@ static int invert_passage(ls_memseg *m, const ls_prep *pr, size_t from, size_t t
         memterm *w = get_term(m, sc + q->word_off, q->word_len, q->word_hash);
         if (!w)
             return -1;
-        if (!w->stem) {
-            const unsigned char *k = sc + q->term_off;
-            if (!(w->stem = get_term(m, k, q->term_len, q->term_hash)))
+        /* The word's entry links to its stem's. Words that fold to the
+         * same key may stem differently ("abandonnée" and "abandonnee",
+         * "ès" and "es": stems come from the accented form): the link
+         * serves only the stem it was made for. */
+        memterm *stem = w->stem;
+        const unsigned char *k = sc + q->term_off;
+        if (!stem || stem->hash != q->term_hash || stem->klen != q->term_len ||
+            memcmp(stem->key, k, q->term_len) != 0) {
+            if (!(stem = get_term(m, k, q->term_len, q->term_hash)))
                 return -1;
+            if (!w->stem)
+                w->stem = stem;
         }
-        if (add_occurrence(m, w, p, 0) != 0 || add_occurrence(m, w->stem, p, q->pos) != 0)
+        if (add_occurrence(m, w, p, 0) != 0 || add_occurrence(m, stem, p, q->pos) != 0)
             return -1;
     }
     return 0;
