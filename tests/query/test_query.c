@@ -298,7 +298,8 @@ static void test_query_parse__errors_with_positions(void)
 
 /* Words that fold to the same exact form but stem differently, in one
  * segment: each keeps its own stem ("abandonnée" stems to abandon,
- * "abandonnee" to abandonne), so phrases find both. */
+ * "abandonnee" to abandonne), so phrases find both. And a prefix finds a
+ * word of a title by its exact form, not its stem. */
 static void test_query_semantics__accent_variants_keep_their_stems(void)
 {
     char dir[PATH_MAX + 32];
@@ -308,10 +309,12 @@ static void test_query_semantics__accent_variants_keep_their_stems(void)
     static const char *docs[][2] = {
         {"a", "une maison abandonnee"}, {"b", "une maison abandonnée"},
         {"c", "tu es là"},              {"d", "il se tenait ès plus grands"},
+        {"e", "D’une manière aiguë."},
     };
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < 5; i++) {
         srch_document d = SRCH_DOCUMENT_INIT;
         d.id = docs[i][0];
+        d.title = i == 4 ? "AIGUMENT" : NULL;   /* a word only in a title */
         d.text = docs[i][1];
         d.text_len = strlen(docs[i][1]);
         CU_ASSERT_EQUAL_FATAL(srch_index_add(ix, &d), 0);
@@ -323,8 +326,9 @@ static void test_query_semantics__accent_variants_keep_their_stems(void)
     static const char *cases[][2] = {
         {"\"maison abandonnée\"", "b"}, {"\"maison abandonnee\"", "a"},
         {"\"ès plus\"", "d"},           {"\"tu es\"", "c"},
+        {"aigum*", "e"},   /* a prefix longer than the title word's stem */
     };
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < 5; i++) {
         srch_results *res = search(r, cases[i][0], NULL);
         CU_ASSERT_FATAL(res != NULL);
         CU_ASSERT_EQUAL(srch_results_count(res), 1);
@@ -964,7 +968,7 @@ typedef struct pfx {
     const char *prefix;
     size_t plen;
     uint32_t tf, len;
-    int title;                /* count stems (title) or words (body) */
+    int title;                /* unused: both fields count exact forms */
     char (*seen)[32];         /* distinct matching keys of this passage */
     size_t nseen;
 } pfx;
@@ -973,8 +977,8 @@ static int pfx_cb(void *ctx, const srch_token *t)
 {
     pfx *c = ctx;
     c->len++;
-    const char *k = c->title ? t->term : t->word;
-    size_t kl = c->title ? t->term_len : t->word_len;
+    const char *k = t->word;   /* exact forms, in the body and the title */
+    size_t kl = t->word_len;
     if (kl < c->plen || memcmp(k, c->prefix, c->plen) != 0 || kl >= 32)
         return 0;
     c->tf++;

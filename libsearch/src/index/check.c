@@ -27,7 +27,7 @@ static int check_postings(const ls_segment *s, const ls_term_iter *it, uint32_t 
     int rc = ls_segment_postings(s, key, &it->ti, &p, err);
     if (rc != SRCH_OK)
         return rc;
-    int field = key[0] == LS_FIELD_TITLE ? LS_NORM_TITLE : LS_NORM_BODY;
+    int field = ls_field_norm(key[0]);
     uint32_t count = 0, prev = 0;
     /* block bounds: recompute each block's (max tf, min length) */
     uint32_t in_block = 0, blk = 0, max_tf = 0, min_len = UINT32_MAX;
@@ -97,7 +97,8 @@ static int check_segment(const ls_segment *s, const ls_deletes *del, ls_err *err
     ls_term_iter_seek(&it, &s->td, (const unsigned char *)"", 0);
     while ((r = ls_term_iter_next(&it)) > 0) {
         unsigned char f = it.key[0];
-        if (f != LS_FIELD_BODY && f != LS_FIELD_ID && f != LS_FIELD_TITLE && f != LS_FIELD_WORD) {
+        if (f != LS_FIELD_BODY && f != LS_FIELD_ID && f != LS_FIELD_TITLE &&
+            f != LS_FIELD_TITLE_WORD && f != LS_FIELD_WORD) {
             rc = ls_err_set(err, SRCH_ECORRUPT, "%s: term with unknown field %u", s->name, f);
             break;
         }

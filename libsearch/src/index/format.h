@@ -32,10 +32,11 @@ extern const char *const ls_file_ext[];
 #define LS_SEGMENT_NAME_FMT "s%08llu"
 #define LS_MANIFEST_PREFIX "MANIFEST-"
 
-/* Fields: the first byte of every term key. Sorted: B < I < T < W. */
+/* Fields: the first byte of every term key. Sorted: B < I < T < V < W. */
 #define LS_FIELD_BODY 'B'      /* body, stemmed terms, with positions */
 #define LS_FIELD_ID 'I'        /* external document id, no positions */
 #define LS_FIELD_TITLE 'T'     /* title, stemmed terms, with positions */
+#define LS_FIELD_TITLE_WORD 'V'   /* title, exact (unstemmed, folded) words */
 #define LS_FIELD_WORD 'W'      /* body, exact (unstemmed, folded) words */
 
 static inline int ls_field_has_positions(unsigned char field)
@@ -45,6 +46,12 @@ static inline int ls_field_has_positions(unsigned char field)
 
 /* Fields with a length (norm) per passage, in .nrm order. */
 enum { LS_NORM_BODY = 0, LS_NORM_TITLE = 1, LS_NORM_FIELDS = 2 };
+
+/* The length a field's terms are scored with. */
+static inline int ls_field_norm(unsigned char field)
+{
+    return field == LS_FIELD_TITLE || field == LS_FIELD_TITLE_WORD ? LS_NORM_TITLE : LS_NORM_BODY;
+}
 
 /* Limits. */
 #define LS_MAX_PASSAGES_PER_SEGMENT 0x7FFFFFF0u

@@ -375,11 +375,14 @@ static int title_cb(void *ctx, const srch_token *t)
         p->title_cap = cap;
     }
     ls_pend *q = &p->title[p->ntitle];
-    if (put_key(&p->tscratch, LS_FIELD_TITLE, t->term, t->term_len, &q->term_off))
+    if (put_key(&p->tscratch, LS_FIELD_TITLE, t->term, t->term_len, &q->term_off) ||
+        put_key(&p->tscratch, LS_FIELD_TITLE_WORD, t->word, t->word_len, &q->word_off))
         return p->failed = 1, -1;
     q->term_len = (uint32_t)t->term_len + 1;
+    q->word_len = (uint32_t)t->word_len + 1;
     q->pos = t->position;
     q->term_hash = key_hash((const unsigned char *)p->tscratch.p + q->term_off, q->term_len);
+    q->word_hash = key_hash((const unsigned char *)p->tscratch.p + q->word_off, q->word_len);
     p->ntitle++;
     return 0;
 }
@@ -595,22 +598,24 @@ int ls_memseg_add_prepared(ls_memseg *m, const ls_prep *pr, int *replaced, ls_er
 
     /* Invert: the title's entries once (reused for every passage), then
      * each passage in a batch. */
-    if (pr->ntitle > m->title_cap) {
-        title_tok *v = realloc(m->title_toks, pr->ntitle * sizeof *v);
+    if (2 * pr->ntitle > m->title_cap) {
+        title_tok *v = realloc(m->title_toks, 2 * pr->ntitle * sizeof *v);
         if (!v)
             goto fail;
         m->title_toks = v;
-        m->title_cap = pr->ntitle;
+        m->title_cap = 2 * pr->ntitle;
     }
+    /* each title token: its stem (with its position) and its exact form */
     m->ntitle = 0;
     for (size_t k = 0; k < pr->ntitle; k++) {
-        const unsigned char *key = pr->tscratch.p + pr->title[k].term_off;
-        memterm *e = get_term(m, key, pr->title[k].term_len, pr->title[k].term_hash);
-        if (!e)
+        const ls_pend *q = &pr->title[k];
+        memterm *e = get_term(m, pr->tscratch.p + q->term_off, q->term_len, q->term_hash);
+        memterm *x = e ? get_term(m, pr->tscratch.p + q->word_off, q->word_len, q->word_hash)
+                       : NULL;
+        if (!x)
             goto fail;
-        m->title_toks[m->ntitle].t = e;
-        m->title_toks[m->ntitle].pos = pr->title[k].pos;
-        m->ntitle++;
+        m->title_toks[m->ntitle++] = (title_tok){e, q->pos};
+        m->title_toks[m->ntitle++] = (title_tok){x, q->pos};
     }
     for (size_t i = 0; i < nspans; i++) {
         uint32_t p = first + (uint32_t)i;
@@ -621,7 +626,7 @@ int ls_memseg_add_prepared(ls_memseg *m, const ls_prep *pr, int *replaced, ls_er
                 goto fail;
         uint32_t ntok = pr->pstart[i + 1] - pr->pstart[i];
         m->norms[2 * p] = ntok > 0xFFFF ? 0xFFFF : (uint16_t)ntok;
-        m->norms[2 * p + 1] = m->ntitle > 0xFFFF ? 0xFFFF : (uint16_t)m->ntitle;
+        m->norms[2 * p + 1] = pr->ntitle > 0xFFFF ? 0xFFFF : (uint16_t)pr->ntitle;
     }
     return SRCH_OK;
 
@@ -686,11 +691,9 @@ static int cmp_ids(const void *a, const void *b)
 
 static uint32_t field_len(const ls_memseg *m, unsigned char field, uint32_t p)
 {
-    if (field == LS_FIELD_BODY || field == LS_FIELD_WORD)
-        return m->norms[2 * p];
-    if (field == LS_FIELD_TITLE)
-        return m->norms[2 * p + 1];
-    return 0;
+    if (field == LS_FIELD_ID)
+        return 0;
+    return m->norms[2 * p + ls_field_norm(field)];
 }
 
 static int write_term(ls_memseg *m, ls_segment_writer *w, const memterm *t)

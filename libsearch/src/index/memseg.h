@@ -18,9 +18,10 @@
  * document's passages) and become the id terms at flush.
  *
  * Indexed per passage: body terms (stemmed, with positions), body words
- * (folded, unstemmed, no positions), title terms (with positions, the
- * document's title repeated for each of its passages), and for the
- * document's first passage its id (freq = number of passages).
+ * (folded, unstemmed, no positions), title terms (with positions) and
+ * title words (no positions, for prefixes), the document's title repeated
+ * for each of its passages, and for the document's first passage its id
+ * (freq = number of passages).
  */
 #ifndef LS_MEMSEG_H
 #define LS_MEMSEG_H
@@ -61,7 +62,7 @@ typedef struct ls_prep {
     ls_pend *pends;
     size_t npend, pend_cap;
     ls_buf scratch;
-    ls_pend *title;           /* title tokens (term keys in tscratch) */
+    ls_pend *title;           /* title tokens (stem and word keys in tscratch) */
     size_t ntitle, title_cap;
     ls_buf tscratch;
     int failed;

@@ -66,7 +66,7 @@ static int copy_postings(ls_segment_writer *w, input *in, uint32_t **pos, size_t
 {
     const unsigned char *key = in->it.key;
     int with_pos = ls_field_has_positions(key[0]);
-    int field = key[0] == LS_FIELD_TITLE ? LS_NORM_TITLE : LS_NORM_BODY;
+    int field = ls_field_norm(key[0]);
     ls_postings p;
     int rc = ls_segment_postings(in->seg, key, &in->it.ti, &p, err);
     if (rc != SRCH_OK)

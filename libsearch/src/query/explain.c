@@ -53,7 +53,7 @@ static void explain_key(ls_plan *p, const ls_rseg *seg, uint32_t local, text *t,
         return;
     key[0] = field;
     memcpy(key + 1, s, n);
-    int norm = field == LS_FIELD_TITLE ? LS_NORM_TITLE : LS_NORM_BODY;
+    int norm = ls_field_norm(field);
     ls_bm25 w;
     uint64_t df = 0;
     if (ls_plan_weights(p, key, n + 1, boost, norm, &w) != SRCH_OK ||
@@ -87,7 +87,7 @@ static void explain_group(ls_plan *p, const ls_rseg *seg, uint32_t local, text *
     double df, idf;
     if (boost <= 0 || !ls_plan_expansion(p, n, field, &keys, &nkeys, &df, &idf))
         return;
-    int norm = field == LS_FIELD_TITLE ? LS_NORM_TITLE : LS_NORM_BODY;
+    int norm = ls_field_norm(field);
     ls_bm25 w;
     ls_bm25_init(&w, idf, boost, p->k1, p->b, p->avglen[norm]);
     uint32_t tf = 0, words = 0;
@@ -147,7 +147,7 @@ static void explain_node(ls_plan *p, const ls_rseg *seg, uint32_t local, const q
         put(t, ": no match\n");
     if (n->type == Q_PREFIX) {
         explain_group(p, seg, local, t, n, LS_FIELD_WORD, 1, "words");
-        explain_group(p, seg, local, t, n, LS_FIELD_TITLE, p->title_weight, "title");
+        explain_group(p, seg, local, t, n, LS_FIELD_TITLE_WORD, p->title_weight, "title");
     }
     if (n->type == Q_TERM) {
         int f = n->fields ? n->fields : p->fields;

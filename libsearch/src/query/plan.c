@@ -196,6 +196,8 @@ static int expand(ls_plan *p, const qnode *n, unsigned char field, plan_ext *x)
         e->df = n_live * -expm1(log_out);
         if (e->df > n_live)
             e->df = n_live;
+        if (!(e->df > 0))   /* no word, or -0 */
+            e->df = 0;
         e->idf = log(1.0 + (n_live - e->df + 0.5) / (e->df + 0.5));
         x->n++;
     }
@@ -217,7 +219,7 @@ static int expand_all(ls_plan *p, const qnode *n, plan_ext *x)
         if (f & SRCH_FIELD_BODY)
             rc = expand(p, n, LS_FIELD_WORD, x);
         if (rc == SRCH_OK && (f & SRCH_FIELD_TITLE))
-            rc = expand(p, n, LS_FIELD_TITLE, x);
+            rc = expand(p, n, LS_FIELD_TITLE_WORD, x);
         return rc;
     }
     for (size_t i = 0; i < n->nkids; i++) {
@@ -291,7 +293,7 @@ static int key_scorer(ls_plan *p, const ls_rseg *seg, const unsigned char *key, 
                           seg->seg->name);
     if (!found)
         return SRCH_OK;
-    int field = key[0] == LS_FIELD_TITLE ? LS_NORM_TITLE : LS_NORM_BODY;
+    int field = ls_field_norm(key[0]);
     ls_bm25 w;
     int rc = ls_plan_weights(p, key, klen, boost, field, &w);
     if (rc != SRCH_OK)
@@ -480,10 +482,10 @@ static int prefix_node(ls_plan *p, const ls_rseg *seg, const qnode *n, ls_scorer
     size_t cap = 0;
     for (size_t e = 0; x && e < x->n && rc == SRCH_OK; e++) {
         const expansion *ex = &x->v[e];
-        double boost = ex->field == LS_FIELD_TITLE ? p->title_weight : 1;
+        double boost = ex->field == LS_FIELD_TITLE_WORD ? p->title_weight : 1;
         if (ex->node != n || boost <= 0)
             continue;
-        int field = ex->field == LS_FIELD_TITLE ? LS_NORM_TITLE : LS_NORM_BODY;
+        int field = ls_field_norm(ex->field);
         ls_bm25 w;
         ls_bm25_init(&w, ex->idf, boost, p->k1, p->b, p->avglen[field]);
         if (ex->n > cap) {
