@@ -45,8 +45,23 @@ corp=$BUILD/bench/corpus
 qdir=$BUILD/bench/queries
 rm -rf "$raw"
 mkdir -p "$raw" "$idx" "$corp" "$qdir" "$results"
-SEARCH=$BUILD/search
 PEERS=$BUILD/peers
+
+# One run measures one build: the programs are copied now (make has just
+# built them) and the copies are used throughout, so that a rebuild of the
+# library during the run (another session working in the tree) does not
+# mix two builds in one report. The commit, and whether the library's
+# sources differ from it, are recorded now too.
+bin=$out/bin
+rm -rf "$bin"
+mkdir -p "$bin"
+cp "$BUILD/search" "$BUILD/bench/query_bench" "$BUILD/bench/micro_bench" \
+   "$BUILD/bench/analysis_bench" "$bin/"
+SEARCH=$bin/search
+git_state="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if git --no-optional-locks status --porcelain -- libsearch cli stemmers Makefile 2>/dev/null | grep -q .; then
+    git_state="$git_state, with uncommitted changes to the library or the CLI"
+fi
 
 log() { printf '[bench %4ds] %s\n' "$(($(date +%s) - t0))" "$*" >&2; }
 
@@ -197,7 +212,7 @@ for c in "${corpora[@]}"; do
             if [ "$e" = libsearch ]; then
                 opt=()
                 [ "$lsopt" = - ] || opt=("$lsopt")
-                "$BUILD/bench/query_bench" "$idx/$name/libsearch" "$q" "${opt[@]}" > "$o"
+                "$bin/query_bench" "$idx/$name/libsearch" "$q" "${opt[@]}" > "$o"
             else
                 "$(peer_bin "$e")" query "$idx/$name/$e" "$q" > "$o"
             fi
@@ -238,10 +253,10 @@ if [ -n "$quick" ]; then mb=10; npass=100000; else mb=100; npass=200000; fi
     echo
     echo "$(date -u +%Y-%m-%d), $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
     echo
-    "$BUILD/bench/analysis_bench" "$text" --mb "$mb" --runs 3
+    "$bin/analysis_bench" "$text" --mb "$mb" --runs 3
 } > "$results/analysis.md"
-"$BUILD/bench/micro_bench" postings "$idx/$main/libsearch" --runs 5 > "$raw/micro.jsonl"
-"$BUILD/bench/micro_bench" merge "$passages" "$out/work" --passages "$npass" --ram-mb 2 --runs 3 >> "$raw/micro.jsonl"
+"$bin/micro_bench" postings "$idx/$main/libsearch" --runs 5 > "$raw/micro.jsonl"
+"$bin/micro_bench" merge "$passages" "$out/work" --passages "$npass" --ram-mb 2 --runs 3 >> "$raw/micro.jsonl"
 
 # Profiles (perf, if installed): what to read when a target is missed.
 if command -v perf >/dev/null && perf record -e cpu-clock -o /dev/null -- true >/dev/null 2>&1; then
@@ -266,7 +281,7 @@ print(max(1, min(500, math.ceil(2e6 / (s["n"] * s["mean_us"])))) if s else 1)
 ' "$raw/$main/query-libsearch-1.jsonl" "$cls")
         for ((r = 0; r < reps; r++)); do cat "$out/prof/$cls.once"; done > "$out/prof/$cls.q"
         perf record -e cpu-clock -F 999 -o "$out/prof/query-$cls.data" -- \
-            "$BUILD/bench/query_bench" "$idx/$main/libsearch" "$out/prof/$cls.q" >/dev/null 2>&1 || true
+            "$bin/query_bench" "$idx/$main/libsearch" "$out/prof/$cls.q" >/dev/null 2>&1 || true
         perf report -i "$out/prof/query-$cls.data" --stdio --no-children --sort symbol 2>/dev/null |
             grep '%' | grep -v '^#' | head -25 > "$raw/profile-query-$cls.txt" || true
     done
@@ -278,13 +293,13 @@ fi
     echo "{\"start\":$t0,\"end\":$(date +%s),\"quick\":$([ -n "$quick" ] && echo true || echo false),"
     echo "\"main\":\"$main\",\"results\":\"$results\",\"out\":\"$out\","
     echo "\"engines\":{"
-    echo "\"libsearch\":$("$BUILD/bench/query_bench" version),"
+    echo "\"libsearch\":$("$bin/query_bench" version),"
     echo "\"fts5\":$("$PEERS/fts5_peer" version),"
     echo "\"xapian\":$("$PEERS/xapian_peer" version),"
     echo "\"lucenepp\":$("$PEERS/lucenepp_peer" version)},"
     echo "\"gnuplot\":\"$(gnuplot --version 2>/dev/null || echo none)\","
     echo "\"cc\":\"$(${CC:-cc} --version | head -n 1)\","
-    echo "\"git\":\"$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git --no-optional-locks status --porcelain 2>/dev/null | grep -q . && echo ' (uncommitted changes)')\"}"
+    echo "\"git\":\"$git_state\"}"
 } > "$raw/run.json"
 python3 bench/report.py "$out" "$results"
 log "done in $(($(date +%s) - t0)) s: $results/REPORT.md"
