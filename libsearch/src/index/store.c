@@ -3,6 +3,7 @@
  */
 #include "store.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
@@ -280,6 +281,36 @@ int ls_store_id(const ls_store *s, uint32_t passage, char *buf, size_t cap, size
     return SRCH_OK;
 }
 
+/* One decompression context per thread, kept: ZSTD_decompress() would set
+ * one up for every block (a hit's passage and document are two blocks),
+ * which cost more than the decompression itself. */
+static pthread_key_t dctx_key;
+static pthread_once_t dctx_once = PTHREAD_ONCE_INIT;
+static int dctx_key_ok;
+
+static void dctx_free(void *d)
+{
+    ZSTD_freeDCtx(d);
+}
+
+static void dctx_init(void)
+{
+    dctx_key_ok = pthread_key_create(&dctx_key, dctx_free) == 0;
+}
+
+static ZSTD_DCtx *thread_dctx(void)
+{
+    pthread_once(&dctx_once, dctx_init);
+    if (!dctx_key_ok)
+        return NULL;
+    ZSTD_DCtx *d = pthread_getspecific(dctx_key);
+    if (!d && (d = ZSTD_createDCtx()) && pthread_setspecific(dctx_key, d) != 0) {
+        ZSTD_freeDCtx(d);
+        d = NULL;
+    }
+    return d;
+}
+
 /* Decompress block b of the passage (docs = 0) or document index. */
 static int load_block(const ls_store *s, int docs, uint32_t b, ls_buf *raw, ls_err *err)
 {
@@ -293,7 +324,9 @@ static int load_block(const ls_store *s, int docs, uint32_t b, ls_buf *raw, ls_e
     raw->len = 0;
     if (ls_buf_reserve(raw, raw_len + 1) != 0)
         return ls_err_set(err, SRCH_ENOMEM, "out of memory reading the store");
-    size_t r = ZSTD_decompress(raw->p, raw_len, p + 8, comp_len);
+    ZSTD_DCtx *d = thread_dctx();
+    size_t r = d ? ZSTD_decompressDCtx(d, raw->p, raw_len, p + 8, comp_len)
+                 : ZSTD_decompress(raw->p, raw_len, p + 8, comp_len);
     if (ZSTD_isError(r) || r != raw_len)
         return ls_err_set(err, SRCH_ECORRUPT, "store block at %llu does not decompress",
                           (unsigned long long)off);
