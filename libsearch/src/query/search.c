@@ -327,6 +327,44 @@ static int run_maxscore(segrun *r, ls_scorer *root)
                         ls_next(kids[order[e]]);
                 continue;
             }
+            /* When the essential children at cand cannot make it enter on
+             * their own (their bounds, whatever the scores), some
+             * non-essential child must match too: look for one before
+             * scoring anything (for two words, most candidates hold one
+             * only, and a miss then costs a seek, not a scoring). */
+            if (pruning && ness) {
+                double eb = 0;
+                uint64_t gm = 0;
+                uint32_t ng = 0;
+                for (size_t e = ness; e < n; e++) {
+                    size_t i = order[e];
+                    if (kids[i]->doc != cand)
+                        continue;
+                    eb += bm[i];
+                    if (!f.masks)
+                        ng++;
+                    else if (!(gm >> f.grp[i] & 1)) {
+                        gm |= 1ull << f.grp[i];
+                        ng++;
+                    }
+                }
+                if (ls_inflate(eb * ls_coord(ng, clauses, power)) <= theta(c)) {
+                    int any = 0;
+                    for (size_t e = ness; e-- > 0 && !any;) {
+                        ls_scorer *k = kids[order[e]];
+                        if (k->doc < cand)
+                            ls_seek(k, cand);
+                        any = k->doc == cand;
+                    }
+                    if (!any) {
+                        c->pruned = 1;
+                        for (size_t e = ness; e < n; e++)
+                            if (kids[order[e]]->doc == cand)
+                                ls_next(kids[order[e]]);
+                        continue;
+                    }
+                }
+            }
             /* every child at cand gets its contrib[] before the final sum */
             double ess = 0;
             uint64_t seen = 0;
