@@ -343,6 +343,21 @@ static void kids_free(kids *k)
     k->n = 0;
 }
 
+/* The disjunction of the collected scorers (a single one as it is, none:
+ * *out stays NULL); on rc != SRCH_OK they are freed and rc returned. */
+static int kids_or(kids *k, int rc, ls_scorer **out)
+{
+    if (rc != SRCH_OK || k->n == 0) {
+        kids_free(k);
+        return rc;
+    }
+    rc = ls_or_scorer(out, k->v, k->n);
+    free(k->v);
+    k->v = NULL;
+    k->n = 0;
+    return rc;
+}
+
 static int term_node(ls_plan *p, const ls_rseg *seg, const qnode *n, ls_scorer **out)
 {
     const qtoken *t = &n->toks[0];
@@ -370,13 +385,7 @@ static int term_node(ls_plan *p, const ls_rseg *seg, const qnode *n, ls_scorer *
         if (rc == SRCH_OK)
             rc = kids_add(&k, s);
     }
-    if (rc != SRCH_OK || k.n == 0) {
-        kids_free(&k);
-        return rc;
-    }
-    rc = ls_or_scorer(out, k.v, k.n);
-    free(k.v);
-    return rc;
+    return kids_or(&k, rc, out);
 }
 
 /* The phrase of node n (a Q_TERM is a phrase of one) in one field. */
@@ -436,13 +445,7 @@ static int phrase_node(ls_plan *p, const ls_rseg *seg, const qnode *n, ls_scorer
         if (rc == SRCH_OK)
             rc = kids_add(&k, s);
     }
-    if (rc != SRCH_OK || k.n == 0) {
-        kids_free(&k);
-        return rc;
-    }
-    rc = ls_or_scorer(out, k.v, k.n);
-    free(k.v);
-    return rc;
+    return kids_or(&k, rc, out);
 }
 
 static int near_node(ls_plan *p, const ls_rseg *seg, const qnode *n, ls_scorer **out)
@@ -527,18 +530,7 @@ static int prefix_node(ls_plan *p, const ls_rseg *seg, const qnode *n, ls_scorer
             rc = kids_add(&k, s);
     }
     free(lists);
-    if (rc != SRCH_OK || k.n == 0) {
-        kids_free(&k);
-        return rc;
-    }
-    if (k.n == 1) {
-        *out = k.v[0];
-        free(k.v);
-        return SRCH_OK;
-    }
-    rc = ls_or_scorer(out, k.v, k.n);
-    free(k.v);
-    return rc;
+    return kids_or(&k, rc, out);
 }
 
 int ls_plan_expansion(const ls_plan *p, const qnode *n, unsigned char field,
