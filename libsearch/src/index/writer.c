@@ -748,21 +748,34 @@ done:
     return rc;
 }
 
+/* One merge: with forced, the next step down to max_segments segments,
+ * else the one the tiered policy asks for. *merged: segments merged, 0
+ * when there is nothing (more) to merge. */
+static int merge_step(srch_index *ix, int forced, int max_segments, size_t *merged)
+{
+    *merged = 0;
+    ls_policy_seg *ps = malloc((ix->nsegs + 1) * sizeof *ps);
+    size_t *pick = malloc((ix->nsegs + 1) * sizeof *pick);
+    if (!ps || !pick) {
+        free(ps);
+        free(pick);
+        return ls_err_set(&ix->err, SRCH_ENOMEM, "out of memory choosing merges");
+    }
+    policy_segs(ix, ps);
+    size_t n = forced ? ls_policy_forced_merge(ps, ix->nsegs, max_segments, pick)
+                      : ls_policy_find_merge(&ix->policy, ps, ix->nsegs, pick);
+    int rc = n ? run_merge(ix, pick, n) : SRCH_OK;
+    free(ps);
+    free(pick);
+    *merged = n;
+    return rc;
+}
+
 static int auto_merge(srch_index *ix)
 {
     for (int rounds = 0; rounds < 64; rounds++) {
-        ls_policy_seg *ps = malloc((ix->nsegs + 1) * sizeof *ps);
-        size_t *pick = malloc((ix->nsegs + 1) * sizeof *pick);
-        if (!ps || !pick) {
-            free(ps);
-            free(pick);
-            return ls_err_set(&ix->err, SRCH_ENOMEM, "out of memory choosing merges");
-        }
-        policy_segs(ix, ps);
-        size_t n = ls_policy_find_merge(&ix->policy, ps, ix->nsegs, pick);
-        int rc = n ? run_merge(ix, pick, n) : SRCH_OK;
-        free(ps);
-        free(pick);
+        size_t n;
+        int rc = merge_step(ix, 0, 0, &n);
         if (rc != SRCH_OK || n == 0)
             return rc;
     }
@@ -823,22 +836,8 @@ SRCH_API int srch_index_merge(srch_index *ix, int max_segments)
     if (!ix)
         return ls_err_set(NULL, SRCH_EINVAL, "srch_index_merge: NULL index");
     int rc = srch_index_commit(ix);
-    while (rc == SRCH_OK) {
-        ls_policy_seg *ps = malloc((ix->nsegs + 1) * sizeof *ps);
-        size_t *pick = malloc((ix->nsegs + 1) * sizeof *pick);
-        if (!ps || !pick) {
-            free(ps);
-            free(pick);
-            return ls_err_set(&ix->err, SRCH_ENOMEM, "out of memory choosing merges");
-        }
-        policy_segs(ix, ps);
-        size_t n = ls_policy_forced_merge(ps, ix->nsegs, max_segments, pick);
-        if (n)
-            rc = run_merge(ix, pick, n);
-        free(ps);
-        free(pick);
-        if (n == 0)
-            break;
-    }
+    size_t n = 1;
+    while (rc == SRCH_OK && n)
+        rc = merge_step(ix, 1, max_segments, &n);
     return rc;
 }
