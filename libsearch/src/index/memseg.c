@@ -4,7 +4,6 @@
  */
 #include "memseg.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -762,19 +761,17 @@ static int write_ids(ls_segment_writer *w, const id_ref *ids, size_t n)
     return SRCH_OK;
 }
 
-/* The stored records of a flush: they go to their own file, so they can
- * be written by a second thread while the postings are (zstd compression
- * is a third of a flush). Collects the ids on the way. */
+/* The stored records of a flush (ls_segw_store_start()); collects the
+ * ids on the way. */
 typedef struct store_job {
     const ls_memseg *m;
     ls_segment_writer *w;
     id_ref *ids;
-    ls_err err;               /* the store file reports here meanwhile */
-    int rc;
 } store_job;
 
-static void *write_store(void *arg)
+static int write_store(void *arg, ls_err *err)
 {
+    (void)err;   /* the store file reports to it */
     store_job *j = arg;
     const ls_memseg *m = j->m;
     int rc = SRCH_OK;
@@ -803,10 +800,7 @@ static void *write_store(void *arg)
             pp += 12 + sl;
         }
     }
-    if (rc != SRCH_OK && !j->err.msg[0])   /* reported to this thread only */
-        ls_err_set(&j->err, rc, "%s", srch_errmsg());
-    j->rc = rc;
-    return NULL;
+    return rc;
 }
 
 int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int threads,
@@ -825,13 +819,9 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int
         goto done;
     opened = 1;
     /* the stored records in a second thread (or here, first) */
-    store_job job = {m, &w, ids, {0, ""}, SRCH_OK};
-    ls_wfile *sto = w.sw.f;
-    sto->err = &job.err;
-    pthread_t th;
-    int threaded = threads > 1 && pthread_create(&th, NULL, write_store, &job) == 0;
-    if (!threaded)
-        write_store(&job);
+    store_job job = {m, &w, ids};
+    ls_store_thread st;
+    ls_segw_store_start(&st, &w, threads, write_store, &job);
     size_t n = 0;
     for (size_t i = 0; i <= m->mask; i++)
         if (m->slots[i].t && m->slots[i].t->df)
@@ -843,11 +833,7 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int
     size_t i = 0;
     for (; i < n && rc == SRCH_OK && terms[i]->key[0] < LS_FIELD_ID; i++)
         rc = write_term(m, &w, terms[i]);
-    if (threaded)
-        pthread_join(th, NULL);
-    sto->err = err;
-    if (job.rc != SRCH_OK && rc == SRCH_OK)
-        rc = ls_err_copy(err, &job.err);
+    rc = ls_segw_store_join(&st, rc);
     if (rc == SRCH_OK) {
         qsort(ids, m->ndocs, sizeof *ids, cmp_ids);
         rc = write_ids(&w, ids, m->ndocs);

@@ -19,7 +19,6 @@
  */
 #include "merger.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,28 +138,23 @@ static int merge_store(ls_segment_writer *w, input *in, ls_err *err)
     return rc;
 }
 
-/* The stored records of every input, in order (a thread of its own). */
+/* The stored records of every input, in order (ls_segw_store_start()). */
 typedef struct store_job {
     ls_segment_writer *w;
     input *in;
     ls_segment *const *segs;
     size_t n;
-    ls_err err;
-    int rc;
 } store_job;
 
-static void *merge_stores(void *arg)
+static int merge_stores(void *arg, ls_err *err)
 {
     store_job *j = arg;
     int rc = SRCH_OK;
     for (size_t i = 0; i < j->n && rc == SRCH_OK; i++) {
-        rc = merge_store(j->w, &j->in[i], &j->err);
+        rc = merge_store(j->w, &j->in[i], err);
         ls_map_release(&j->segs[i]->maps[4]);
     }
-    if (rc != SRCH_OK && !j->err.msg[0])
-        ls_err_set(&j->err, rc, "%s", srch_errmsg());
-    j->rc = rc;
-    return NULL;
+    return rc;
 }
 
 int ls_merge(const char *dir, ls_segment *const *segs, ls_deletes *const *dels, size_t n,
@@ -204,13 +198,9 @@ int ls_merge(const char *dir, ls_segment *const *segs, ls_deletes *const *dels, 
     if ((rc = ls_segw_open(&w, dir, id, durable, err)) != SRCH_OK)
         goto done;
     opened = 1;
-    store_job job = {&w, in, segs, n, {0, ""}, SRCH_OK};
-    ls_wfile *sto = w.sw.f;
-    sto->err = &job.err;
-    pthread_t th;
-    int threaded = threads > 1 && pthread_create(&th, NULL, merge_stores, &job) == 0;
-    if (!threaded)
-        merge_stores(&job);
+    store_job job = {&w, in, segs, n};
+    ls_store_thread st;
+    ls_segw_store_start(&st, &w, threads, merge_stores, &job);
     for (size_t i = 0; i < n && rc == SRCH_OK; i++) {
         ls_term_iter_seek(&in[i].it, &segs[i]->td, (const unsigned char *)"", 0);
         rc = advance(&in[i], err);
@@ -243,11 +233,7 @@ int ls_merge(const char *dir, ls_segment *const *segs, ls_deletes *const *dels, 
         if (rc == SRCH_OK)
             rc = ls_segw_term_end(&w);
     }
-    if (threaded)
-        pthread_join(th, NULL);
-    sto->err = err;
-    if (job.rc != SRCH_OK && rc == SRCH_OK)
-        rc = ls_err_copy(err, &job.err);
+    rc = ls_segw_store_join(&st, rc);
     if (rc == SRCH_OK) {
         opened = 0;
         rc = ls_segw_finish(&w, meta);

@@ -140,6 +140,40 @@ void ls_segw_abort(ls_segment_writer *w)
     w->dir = NULL;
 }
 
+static void *store_run(void *arg)
+{
+    ls_store_thread *t = arg;
+    int rc = t->write(t->arg, &t->err);
+    if (rc != SRCH_OK && !t->err.msg[0])   /* reported to this thread only */
+        ls_err_set(&t->err, rc, "%s", srch_errmsg());
+    t->rc = rc;
+    return NULL;
+}
+
+void ls_segw_store_start(ls_store_thread *t, ls_segment_writer *w, int threads,
+                         int (*write)(void *arg, ls_err *err), void *arg)
+{
+    t->w = w;
+    t->write = write;
+    t->arg = arg;
+    t->rc = SRCH_OK;
+    ls_err_clear(&t->err);
+    w->sw.f->err = &t->err;
+    t->threaded = threads > 1 && pthread_create(&t->th, NULL, store_run, t) == 0;
+    if (!t->threaded)
+        store_run(t);
+}
+
+int ls_segw_store_join(ls_store_thread *t, int rc)
+{
+    if (t->threaded)
+        pthread_join(t->th, NULL);
+    t->w->sw.f->err = t->w->err;
+    if (t->rc != SRCH_OK && rc == SRCH_OK)
+        rc = ls_err_copy(t->w->err, &t->err);
+    return rc;
+}
+
 /* ------------------------------------------------------------------ reader */
 
 static void segment_free(ls_segment *s)

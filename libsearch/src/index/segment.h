@@ -18,6 +18,7 @@
 #ifndef LS_SEGMENT_H
 #define LS_SEGMENT_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -70,6 +71,26 @@ int ls_segw_term_end(ls_segment_writer *w);
 /* Stored documents and passages go to w->sw (store.h). */
 int ls_segw_finish(ls_segment_writer *w, ls_segment_meta *meta);
 void ls_segw_abort(ls_segment_writer *w);
+
+/* The stored records of a segment being written, by a second thread while
+ * the caller writes the postings (they go to their own file; their zstd
+ * compression is a third of a flush), or at once in this thread when
+ * threads <= 1 or no thread can be started. write(arg, err) adds them to
+ * w->sw; its errors, and the store file's, are kept apart until the join. */
+typedef struct ls_store_thread {
+    ls_segment_writer *w;
+    int (*write)(void *arg, ls_err *err);
+    void *arg;
+    pthread_t th;
+    int threaded, rc;
+    ls_err err;
+} ls_store_thread;
+
+void ls_segw_store_start(ls_store_thread *t, ls_segment_writer *w, int threads,
+                         int (*write)(void *arg, ls_err *err), void *arg);
+/* Wait for the stored records. Returns rc when it is an error already,
+ * else the writing's result (its message in w's error). */
+int ls_segw_store_join(ls_store_thread *t, int rc);
 
 /* ---- reader ---- */
 
