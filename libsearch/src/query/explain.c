@@ -44,6 +44,17 @@ static void put(text *t, const char *fmt, ...)
     }
 }
 
+/* The end of a key's line: its weight if not 1, and what it adds. */
+static void put_contribution(text *t, const ls_bm25 *w, double boost, uint32_t tf, uint32_t len)
+{
+    if (boost != 1)
+        put(t, " weight=%.2f", boost);
+    if (tf)
+        put(t, "  -> %.4f\n", ls_bm25_score(w, tf, len));
+    else
+        put(t, "  (no match)\n");
+}
+
 static void explain_key(ls_plan *p, const ls_rseg *seg, uint32_t local, text *t,
                         unsigned char field, const char *s, size_t n, double boost,
                         const char *label)
@@ -70,12 +81,7 @@ static void explain_key(ls_plan *p, const ls_rseg *seg, uint32_t local, text *t,
     uint32_t len = ls_segment_norm(seg->seg, local, norm);
     put(t, "    %-6s %c:%.*s  tf=%u df=%llu idf=%.4f len=%u avglen=%.2f", label, field, (int)n, s,
         tf, (unsigned long long)df, w.idf, len, w.avglen);
-    if (boost != 1)
-        put(t, " weight=%.2f", boost);
-    if (tf)
-        put(t, "  -> %.4f\n", ls_bm25_score(&w, tf, len));
-    else
-        put(t, "  (no match)\n");
+    put_contribution(t, &w, boost, tf, len);
 }
 
 /* A prefix in one field: its words as one term (query/group.c). */
@@ -105,12 +111,7 @@ static void explain_group(ls_plan *p, const ls_rseg *seg, uint32_t local, text *
     uint32_t len = ls_segment_norm(seg->seg, local, norm);
     put(t, "    %-6s %c:%.*s*  %zu words (%u here), tf=%u df~%.1f idf=%.4f len=%u avglen=%.2f",
         label, field, (int)n->prefix_len, n->prefix, nkeys, words, tf, df, idf, len, w.avglen);
-    if (boost != 1)
-        put(t, " weight=%.2f", boost);
-    if (tf)
-        put(t, "  -> %.4f\n", ls_bm25_score(&w, tf, len));
-    else
-        put(t, "  (no match)\n");
+    put_contribution(t, &w, boost, tf, len);
 }
 
 static void explain_node(ls_plan *p, const ls_rseg *seg, uint32_t local, const qnode *n,
