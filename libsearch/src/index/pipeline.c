@@ -283,9 +283,11 @@ int ls_pipeline_add(ls_pipeline *pl, const srch_document *doc)
     b->nfields += doc->nfields;
     b->ndocs++;
     pl->pending++;
-    if (b->ndocs >= BATCH_DOCS || b->bytes.len >= BATCH_BYTES)
-        submit(pl);
-    /* consume what the worker finished meanwhile, without waiting */
+    if (b->ndocs < BATCH_DOCS && b->bytes.len < BATCH_BYTES)
+        return first;
+    submit(pl);
+    /* a batch boundary: consume what the worker finished meanwhile,
+     * without waiting (not at every document: the lock is not free) */
     for (;;) {
         batch *t = &pl->ring[pl->tail % RING];
         pthread_mutex_lock(&pl->mu);
