@@ -343,6 +343,26 @@ static void test_codecs_termdict__lookup_and_iteration(void)
         snprintf(absent, sizeof absent, "%sz", keys[i]);
         CU_ASSERT_EQUAL(ls_termdict_get(&td, (const unsigned char *)absent, strlen(absent), &ti), 0);
     }
+    /* random probes, present or not, against a binary search of the keys
+     * (the lookup compares only what differs from the previous entry) */
+    for (int i = 0; i < 20000; i++) {
+        char k[40];
+        static const char pf[] = "BITWV";
+        int len = (int)(test_rand(&st) % 14);
+        k[0] = pf[test_rand(&st) % 5];
+        for (int j = 1; j <= len; j++)
+            k[j] = (char)('a' + test_rand(&st) % 5);
+        k[len + 1] = '\0';
+        const char *kp = k;
+        char **hit = bsearch(&kp, keys, n, sizeof *keys, cmp_str);
+        ls_term_info ti;
+        int got = ls_termdict_get(&td, (const unsigned char *)k, strlen(k), &ti);
+        CU_ASSERT_EQUAL(got, hit != NULL);
+        if (hit && got == 1) {
+            size_t at = (size_t)(hit - keys);
+            CU_ASSERT_EQUAL(ti.df, at % 3 == 0 ? 1 : 2 + at);
+        }
+    }
     ls_term_info ti;
     CU_ASSERT_EQUAL(ls_termdict_get(&td, (const unsigned char *)"A", 1, &ti), 0);
     CU_ASSERT_EQUAL(ls_termdict_get(&td, (const unsigned char *)"Z", 1, &ti), 0);

@@ -109,8 +109,19 @@ void ls_termdict_close(ls_termdict *td)
 {
     free(td->first);
     free(td->first_len);
+    free(td->first8);
     free(td->block_off);
     memset(td, 0, sizeof *td);
+}
+
+/* The first 8 bytes of a key as a big-endian number, zero-padded: keys in
+ * byte order have these in numeric order (ties need the whole keys). */
+static inline uint64_t key8(const unsigned char *k, size_t klen)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < 8; i++)
+        v = v << 8 | (i < klen ? k[i] : 0);
+    return v;
 }
 
 int ls_termdict_open(ls_termdict *td, const ls_map *m, ls_err *err)
@@ -131,8 +142,9 @@ int ls_termdict_open(ls_termdict *td, const ls_map *m, ls_err *err)
     size_t n = td->nblocks ? td->nblocks : 1;
     td->first = calloc(n, sizeof *td->first);
     td->first_len = calloc(n, sizeof *td->first_len);
+    td->first8 = calloc(n, sizeof *td->first8);
     td->block_off = calloc(3 * n, sizeof *td->block_off);
-    if (!td->first || !td->first_len || !td->block_off) {
+    if (!td->first || !td->first_len || !td->first8 || !td->block_off) {
         ls_termdict_close(td);
         return ls_err_set(err, SRCH_ENOMEM, "out of memory reading the term index");
     }
@@ -146,6 +158,7 @@ int ls_termdict_open(ls_termdict *td, const ls_map *m, ls_err *err)
             goto corrupt;
         td->first[b] = p;
         td->first_len[b] = (uint16_t)klen;
+        td->first8[b] = key8(p, klen);
         p += klen;
         if (!(p = ls_get_varint(p, end, &td->block_off[b])) ||
             !(p = ls_get_varint(p, end, &td->doc_base[b])) ||
@@ -179,9 +192,11 @@ static int key_cmp(const unsigned char *a, size_t alen, const unsigned char *b, 
 static int64_t find_block(const ls_termdict *td, const unsigned char *key, size_t klen)
 {
     int64_t lo = 0, hi = (int64_t)td->nblocks - 1, found = -1;
+    uint64_t k8 = key8(key, klen);
     while (lo <= hi) {
         int64_t mid = lo + (hi - lo) / 2;
-        if (key_cmp(td->first[mid], td->first_len[mid], key, klen) <= 0) {
+        uint64_t f8 = td->first8[mid];
+        if (f8 < k8 || (f8 == k8 && key_cmp(td->first[mid], td->first_len[mid], key, klen) <= 0)) {
             found = mid;
             lo = mid + 1;
         } else {
@@ -308,16 +323,72 @@ int ls_termdict_get(const ls_termdict *td, const unsigned char *key, size_t klen
     int64_t b = find_block(td, key, klen);
     if (b < 0)
         return 0;
-    ls_term_iter it;
-    memset(&it, 0, sizeof it);
-    it.td = td;
-    iter_enter_block(&it, (uint32_t)b);
-    while (it.p != it.end) {
-        if (iter_decode(&it) != 0)
+    /* Scan the block without rebuilding its keys: m is the length of the
+     * common prefix of the previous entry and key (previous < key). An
+     * entry sharing more than m bytes with the previous one is below key
+     * too; one sharing fewer is above it (its byte at `shared` is greater
+     * than the previous entry's, which is key's); only shared == m needs
+     * its suffix compared. */
+    uint64_t end = (uint64_t)b + 1 < td->nblocks ? td->block_off[b + 1] : td->index_off;
+    const unsigned char *p = td->map->data + td->block_off[b], *e = td->map->data + end;
+    uint64_t prev_doc = td->doc_base[b], prev_pos = td->pos_base[b];
+    size_t m = 0, prev_len = 0;
+    int first = 1, pos = 0;
+    while (p != e) {
+        uint64_t shared, suffix, df, x, y;
+        if (!(p = ls_get_varint(p, e, &shared)) || !(p = ls_get_varint(p, e, &suffix)) ||
+            shared > prev_len || suffix > (uint64_t)(e - p) || shared + suffix == 0 ||
+            shared + suffix > LS_MAX_TERM_BYTES || (first && shared != 0))
             return -1;
-        int c = key_cmp(it.key, it.klen, key, klen);
+        const unsigned char *suf = p;
+        size_t len = shared + suffix;
+        p += suffix;
+        if (shared == 0)   /* a new first byte: the entry's field */
+            pos = ls_field_has_positions(suf[0]);
+        first = 0;
+        int c;   /* entry vs key */
+        if (shared > m) {
+            c = -1;
+        } else if (shared < m) {
+            return 0;
+        } else {
+            /* entry[0..m) == key[0..m); compare the rest */
+            size_t i = 0, kl = klen - m;
+            const unsigned char *k = key + m;
+            while (i < suffix && i < kl && suf[i] == k[i])
+                i++;
+            if (i < suffix && i < kl)
+                c = suf[i] < k[i] ? -1 : 1;
+            else
+                c = (suffix > kl) - (suffix < kl);
+            if (c < 0)
+                m += i;
+        }
+        prev_len = len;
+        if (!(p = ls_get_varint(p, e, &df)) || df == 0 || df > UINT32_MAX)
+            return -1;
+        ls_term_info t = {0};
+        t.df = (uint32_t)df;
+        if (df == 1) {
+            if (!(p = ls_get_varint(p, e, &x)) || !(p = ls_get_varint(p, e, &y)) ||
+                x > UINT32_MAX || y == 0 || y > UINT32_MAX)
+                return -1;
+            t.single_doc = (uint32_t)x;
+            t.single_freq = (uint32_t)y;
+        } else {
+            if (!(p = ls_get_varint(p, e, &x)) || x > UINT64_MAX - prev_doc)
+                return -1;
+            prev_doc += x;
+            t.doc_off = prev_doc;
+        }
+        if (pos) {
+            if (!(p = ls_get_varint(p, e, &x)) || x > UINT64_MAX - prev_pos)
+                return -1;
+            prev_pos += x;
+            t.pos_off = prev_pos;
+        }
         if (c == 0) {
-            *ti = it.ti;
+            *ti = t;
             return 1;
         }
         if (c > 0)

@@ -54,6 +54,7 @@ typedef struct ls_termdict {
     uint32_t nblocks;
     const unsigned char **first;   /* first key of each block */
     uint16_t *first_len;
+    uint64_t *first8;              /* its first 8 bytes, big-endian, zero-padded */
     uint64_t *block_off, *doc_base, *pos_base;   /* file offsets */
     uint64_t index_off;
     uint64_t nterms, nid_terms;

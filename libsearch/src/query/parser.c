@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -747,14 +748,36 @@ SRCH_API void srch_query_free(srch_query *q)
 {
     if (!q)
         return;
-    free(q->describe);
+    free(atomic_load_explicit(&q->describe, memory_order_relaxed));
     ls_arena_free(&q->arena);
     free(q);
 }
 
+/* Made on demand (searching does not need it); the query is immutable for
+ * its users, who may share it between threads: the first description
+ * stored wins, a racing thread frees its own. */
 SRCH_API const char *srch_query_describe(const srch_query *q)
 {
-    return q && q->describe ? q->describe : "";
+    if (!q)
+        return "";
+    srch_query *mq = (srch_query *)q;
+    char *d = atomic_load_explicit(&mq->describe, memory_order_acquire);
+    if (d)
+        return d;
+    sbuf b = {0};
+    if (q->root)
+        describe(&b, q->root);
+    else
+        put(&b, "(nothing to search)");
+    if (!b.p)
+        return "";
+    char *expected = NULL;
+    if (!atomic_compare_exchange_strong_explicit(&mq->describe, &expected, b.p,
+                                                 memory_order_acq_rel, memory_order_acquire)) {
+        free(b.p);
+        return expected;
+    }
+    return b.p;
 }
 
 SRCH_API int srch_query_parse(srch_query **out, const char *text, const char *language,
@@ -792,12 +815,6 @@ SRCH_API int srch_query_parse(srch_query **out, const char *text, const char *la
     if (root)
         root->occur = OCC_SHOULD;
     q->root = root;
-    sbuf b = {0};
-    if (root)
-        describe(&b, root);
-    else
-        put(&b, "(nothing to search)");
-    q->describe = b.p;
     *out = q;
     return SRCH_OK;
 }

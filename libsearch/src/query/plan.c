@@ -61,35 +61,58 @@ int ls_opts_from(ls_opts *o, const srch_search_options *opts, ls_err *err)
 
 /* ------------------------------------------------------------- weights */
 
-static int idf_of(ls_plan *p, const unsigned char *key, size_t klen, double *idf)
+/* What the plan knows of a key: its idf over the snapshot, and its term
+ * info in each segment (df 0: absent), looked up once per search. */
+typedef struct key_info {
+    double idf;
+    ls_term_info ti[];
+} key_info;
+
+static int key_info_of(ls_plan *p, const unsigned char *key, size_t klen, key_info **out)
 {
     ls_strmap_slot *s = ls_strmap_find(&p->idf, (const char *)key, klen);
     if (s) {
-        *idf = *(double *)s->value;
+        *out = s->value;
         return SRCH_OK;
     }
-    uint64_t df;
-    int rc = ls_reader_df(p->r, key, klen, &df, p->err);
-    if (rc != SRCH_OK)
-        return rc;
-    int inserted;
-    double *v = ls_arena_alloc(&p->idf.arena, sizeof *v);
-    if (!v || !(s = ls_strmap_upsert(&p->idf, (const char *)key, klen, &inserted)))
+    size_t nsegs = p->r->nsegs;
+    key_info *ki = ls_arena_alloc(&p->idf.arena, sizeof *ki + nsegs * sizeof ki->ti[0]);
+    if (!ki)
         return ls_err_set(p->err, SRCH_ENOMEM, "out of memory planning a query");
-    *v = ls_bm25_idf(df, p->n);
-    s->value = v;
-    *idf = *v;
+    uint64_t df = 0;
+    for (size_t i = 0; i < nsegs; i++) {
+        const ls_rseg *seg = &p->r->segs[i];
+        int found = ls_termdict_get(&seg->seg->td, key, klen, &ki->ti[i]);
+        if (found < 0)
+            return ls_err_set(p->err, SRCH_ECORRUPT, "segment %s: malformed term dictionary",
+                              seg->seg->name);
+        if (!found) {
+            memset(&ki->ti[i], 0, sizeof ki->ti[i]);
+            continue;
+        }
+        uint64_t live;
+        int rc = ls_reader_seg_df(p->r, i, key, klen, &ki->ti[i], &live, p->err);
+        if (rc != SRCH_OK)
+            return rc;
+        df += live;
+    }
+    ki->idf = ls_bm25_idf(df, p->n);
+    int inserted;
+    if (!(s = ls_strmap_upsert(&p->idf, (const char *)key, klen, &inserted)))
+        return ls_err_set(p->err, SRCH_ENOMEM, "out of memory planning a query");
+    s->value = ki;
+    *out = ki;
     return SRCH_OK;
 }
 
 int ls_plan_weights(ls_plan *p, const unsigned char *key, size_t klen, double boost,
                     int field, ls_bm25 *w)
 {
-    double idf = 0;
-    int rc = idf_of(p, key, klen, &idf);
+    key_info *ki;
+    int rc = key_info_of(p, key, klen, &ki);
     if (rc != SRCH_OK)
         return rc;
-    ls_bm25_init(w, idf, boost, p->k1, p->b, p->avglen[field]);
+    ls_bm25_init(w, ki->idf, boost, p->k1, p->b, p->avglen[field]);
     return SRCH_OK;
 }
 
@@ -286,19 +309,17 @@ static int key_scorer(ls_plan *p, const ls_rseg *seg, const unsigned char *key, 
     *out = NULL;
     if (boost <= 0)
         return SRCH_OK;
-    ls_term_info ti;
-    int found = ls_termdict_get(&seg->seg->td, key, klen, &ti);
-    if (found < 0)
-        return ls_err_set(p->err, SRCH_ECORRUPT, "segment %s: malformed term dictionary",
-                          seg->seg->name);
-    if (!found)
+    key_info *ki;
+    int rc = key_info_of(p, key, klen, &ki);
+    if (rc != SRCH_OK)
+        return rc;
+    const ls_term_info *ti = &ki->ti[seg - p->r->segs];
+    if (ti->df == 0)
         return SRCH_OK;
     int field = ls_field_norm(key[0]);
     ls_bm25 w;
-    int rc = ls_plan_weights(p, key, klen, boost, field, &w);
-    if (rc != SRCH_OK)
-        return rc;
-    return ls_term_scorer(out, seg->seg, seg->del, key, klen, &ti, &w, field, p->err);
+    ls_bm25_init(&w, ki->idf, boost, p->k1, p->b, p->avglen[field]);
+    return ls_term_scorer(out, seg->seg, seg->del, key, klen, ti, &w, field, p->err);
 }
 
 static size_t make_key(unsigned char *key, unsigned char field, const char *s, size_t n)

@@ -53,7 +53,7 @@ typedef struct qnode {
 struct srch_query {
     ls_arena arena;           /* every node and string */
     qnode *root;              /* NULL: the query has no searchable word */
-    char *describe;
+    _Atomic(char *) describe; /* made on the first srch_query_describe() */
     char language[64];
 };
 
