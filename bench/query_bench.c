@@ -169,6 +169,10 @@ int main(int argc, char **argv)
     int rc = srch_reader_open(&c.r, dir);
     if (rc != SRCH_OK)
         peer_die("cannot open index %s: %s: %s", dir, srch_strerror(rc), srch_errmsg());
+    /* as a server or a batch does: the whole index mapped before the first
+     * query (Lucene's MMapDirectory preload); the peers read through their
+     * own caches of the page cache */
+    srch_reader_preload(c.r);
     srch_index_stats st;
     srch_reader_stats(c.r, &st);
     c.lang = st.language;

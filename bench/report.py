@@ -297,7 +297,8 @@ def main():
     w("|---|---|---|")
     w("| libsearch | %s | `search index` (default options: French, 64 MB RAM budget, "
       "background analysis thread), then `search merge --max-segments 1`; queries through the "
-      "API (bench/query_bench.c): no stored text, no snippets, inexact totals |" %
+      "API (bench/query_bench.c): reader preloaded (`srch_reader_preload`), no stored text, "
+      "no snippets, inexact totals |" %
       ev.get("libsearch", {}).get("version", "?"))
     w("| SQLite FTS5 | %s | `unicode61 remove_diacritics 2`, one transaction, `optimize`; "
       "`ORDER BY rank` (bm25) |" % ev.get("fts5", {}).get("version", "?"))

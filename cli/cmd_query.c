@@ -331,6 +331,8 @@ int cmd_query(int argc, char **argv)
     int rc = srch_reader_open(&r, index);
     if (rc != SRCH_OK)
         return cli_lib_error(index, rc, srch_errmsg());
+    if (batch)
+        srch_reader_preload(r);   /* many queries: no page faults on the way */
     int status = batch ? run_batch(r, index, batch, &o) : run(r, index, argv[optind + 1], &o, 0);
     srch_reader_close(r);
     if (fflush(stdout) != 0)

@@ -347,6 +347,17 @@ SRCH_API int srch_reader_open(srch_reader **out, const char *path);
  * *out. */
 SRCH_API int srch_reader_reopen(srch_reader **out, srch_reader *r);
 
+/* Map every page of the snapshot's files into the process now, as
+ * Lucene's MMapDirectory does with preload: the first search that touches a
+ * part of the index then takes no page fault (on the Littré passages a
+ * fault-free median query is about a third faster). Costs a few
+ * milliseconds per 100 MB (the files must be in the page cache to be
+ * cheap) and counts the files in the resident size, as shared, clean,
+ * reclaimable memory. For long-lived readers (servers, batches), not for
+ * one-shot queries. Readers reopened from this one preload their new
+ * segments. Thread-safe. */
+SRCH_API int srch_reader_preload(srch_reader *r);
+
 /* Release a reader. NULL is accepted. */
 SRCH_API void srch_reader_close(srch_reader *r);
 

@@ -618,6 +618,10 @@ static void test_index_snapshot__reader_isolation_and_reopen(void)
     CU_ASSERT_EQUAL(srch_index_commit(ix), 0);
     srch_reader *r1, *r2, *r3;
     CU_ASSERT_EQUAL_FATAL(srch_reader_open(&r1, dir), 0);
+    /* preloading maps pages and changes nothing else; readers reopened
+     * from a preloaded one preload their new segments */
+    CU_ASSERT_EQUAL(srch_reader_preload(NULL), SRCH_EINVAL);
+    CU_ASSERT_EQUAL(srch_reader_preload(r1), 0);
     model *m1 = malloc(sizeof *m1);
     memcpy(m1, m, sizeof *m);
     /* nothing new: reopen gives the same snapshot */
@@ -632,6 +636,7 @@ static void test_index_snapshot__reader_isolation_and_reopen(void)
     CU_ASSERT(reader_matches(r1, m1));   /* the old snapshot */
     CU_ASSERT_EQUAL_FATAL(srch_reader_reopen(&r3, r1), 0);
     CU_ASSERT_PTR_NOT_EQUAL(r3, r1);
+    CU_ASSERT_EQUAL(atomic_load(&r3->preload), 1);
     CU_ASSERT(reader_matches(r3, m));
     /* the unchanged segment is shared */
     CU_ASSERT_PTR_EQUAL(r3->segs[0].seg, r1->segs[0].seg);

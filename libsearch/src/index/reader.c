@@ -64,6 +64,7 @@ static int build(srch_reader **out, const char *dir, ls_manifest *m, const srch_
         return ls_err_set(err, SRCH_ENOMEM, "out of memory opening a reader");
     }
     atomic_init(&r->refs, 1);
+    atomic_init(&r->preload, old ? atomic_load(&old->preload) : 0);
     r->man = *m;
     memset(m, 0, sizeof *m);
     int rc = SRCH_OK;
@@ -80,6 +81,9 @@ static int build(srch_reader **out, const char *dir, ls_manifest *m, const srch_
             ls_segment_ref(s->seg);
         } else if ((rc = ls_segment_open(&s->seg, dir, meta, LS_MAP_VERIFY_SMALL, err)) != SRCH_OK) {
             break;
+        } else if (old && atomic_load(&old->preload)) {
+            for (int k = 0; k < LS_SEGMENT_FILES; k++)
+                ls_map_populate(&s->seg->maps[k]);
         }
         if (same && (same->del ? same->del->gen : 0) == meta->del_gen) {
             s->del = same->del;
@@ -166,6 +170,17 @@ SRCH_API int srch_reader_open(srch_reader **out, const char *path)
     ls_err_clear(&err);
     int rc = open_latest(out, path, NULL, &err);
     return rc;
+}
+
+SRCH_API int srch_reader_preload(srch_reader *r)
+{
+    if (!r)
+        return ls_err_set(NULL, SRCH_EINVAL, "srch_reader_preload: NULL reader");
+    atomic_store(&r->preload, 1);
+    for (size_t i = 0; i < r->nsegs; i++)
+        for (int k = 0; k < LS_SEGMENT_FILES; k++)
+            ls_map_populate(&r->segs[i].seg->maps[k]);
+    return SRCH_OK;
 }
 
 SRCH_API int srch_reader_reopen(srch_reader **out, srch_reader *r)

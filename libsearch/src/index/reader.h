@@ -41,6 +41,7 @@ struct srch_reader {
     uint64_t live_passages, live_docs, deleted;
     uint64_t live_len[LS_NORM_FIELDS];   /* sums of field lengths, live passages */
     srch_analyzer_options analyzer;       /* language of the index */
+    atomic_int preload;       /* srch_reader_preload(): new segments of reopened readers too */
 };
 
 /* The number of live passages of the snapshot that contain key. Returns

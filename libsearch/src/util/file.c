@@ -290,6 +290,23 @@ void ls_map_release(const ls_map *m)
         madvise((void *)m->data, m->size, MADV_DONTNEED);
 }
 
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22   /* Linux 5.14 */
+#endif
+
+void ls_map_populate(const ls_map *m)
+{
+    if (!m->data || madvise((void *)m->data, m->size, MADV_POPULATE_READ) == 0)
+        return;
+    /* an older kernel: touch every page */
+    long pg = sysconf(_SC_PAGESIZE);
+    size_t step = pg > 0 ? (size_t)pg : 4096;
+    volatile unsigned char sink = 0;
+    for (size_t off = 0; off < m->size; off += step)
+        sink ^= m->data[off];
+    (void)sink;
+}
+
 void ls_map_close(ls_map *m)
 {
     if (m->data)

@@ -88,6 +88,11 @@ void ls_map_close(ls_map *m);
  * that verifies or merges large files within its budget. */
 void ls_map_release(const ls_map *m);
 
+/* Map every page of the file into this process now (Linux's
+ * MADV_POPULATE_READ, else a read of one byte per page): later accesses
+ * take no page fault. The pages are the page cache's, shared and clean. */
+void ls_map_populate(const ls_map *m);
+
 /* Recompute and compare the CRC of a mapped file (ls_map_open() does it;
  * `search check` calls it again on demand). */
 int ls_map_verify(const ls_map *m, const char *name, ls_err *err);
