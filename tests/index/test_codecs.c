@@ -115,6 +115,16 @@ static void test_codecs_bitpack__every_width(void)
             CU_ASSERT_EQUAL(packed[16 * b], 0xEE);   /* exactly 16 * b bytes */
             ls_unpack128(packed, b, out);
             CU_ASSERT_EQUAL(memcmp(in, out, sizeof in), 0);
+            /* the running sums of the gaps (the vector kernel against
+             * the definition), from -1 and from another start */
+            if (b <= 24) {
+                uint32_t start = rep & 1 ? UINT32_MAX : (uint32_t)test_rand(&st) % 1000000;
+                uint32_t sum = start, want[LS_BLOCK];
+                for (int i = 0; i < LS_BLOCK; i++)
+                    want[i] = sum += in[i] + 1;
+                CU_ASSERT_EQUAL(ls_prefix_sum128(out, start), want[LS_BLOCK - 1]);
+                CU_ASSERT_EQUAL(memcmp(out, want, sizeof want), 0);
+            }
         }
     }
 }

@@ -759,9 +759,9 @@ static void test_query_pruning__equals_exhaustive(void)
     CU_ASSERT_EQUAL_FATAL(srch_reader_open(&r, rand_ix), 0);
     unsigned long long st = test_seed();
     int pruned_some = 0;
-    for (int i = 0; i < 400; i++) {
+    for (int i = 0; i < 600; i++) {
         char q[256];
-        int shape = i % 8;
+        int shape = i % 10;
         const char *a = vocab[zipf(&st)], *b = vocab[zipf(&st)], *c = vocab[zipf(&st)];
         switch (shape) {
         case 0: snprintf(q, sizeof q, "%s", a); break;
@@ -771,6 +771,8 @@ static void test_query_pruning__equals_exhaustive(void)
         case 4: snprintf(q, sizeof q, "\"%s %s\" %s", a, b, c); break;
         case 5: snprintf(q, sizeof q, "%s %s -%s", a, b, c); break;
         case 6: snprintf(q, sizeof q, "+%s %s title:%s", a, b, c); break;
+        case 8: snprintf(q, sizeof q, "\"%s %s\"", a, b); break;   /* phrase floors */
+        case 9: snprintf(q, sizeof q, "\"%s %s %s\"", a, b, c); break;
         default: snprintf(q, sizeof q, "%.2s* %s", a, b); break;
         }
         srch_search_options o = SRCH_SEARCH_OPTIONS_INIT;

@@ -260,13 +260,20 @@ static int load_block(ls_postings *p)
         p->fbits = bf;
         p->freqs_ready = 0;
         /* deltas minus one: the ids increase, so checking the last one
-         * (against the skip entry, itself below ndocs) checks them all;
-         * 64-bit sums cannot wrap (128 deltas below 2^32) */
-        uint64_t d = b ? (uint64_t)prev : UINT64_MAX;
-        uint64_t sum = d;
-        for (int i = 0; i < LS_BLOCK; i++) {
-            sum += (uint64_t)p->docs[i] + 1;
-            p->docs[i] = (uint32_t)sum;
+         * (against the skip entry, itself below ndocs) checks them all.
+         * Up to 24 bits, 32-bit sums cannot wrap: prev < 2^31 (or -1 for
+         * the first block) plus 128 gaps of at most 2^24 stays below 2^32;
+         * wider deltas (very sparse or damaged lists) are summed in 64
+         * bits. */
+        uint64_t sum;
+        if (bd <= 24 && (!b || prev < 0x80000000u)) {
+            sum = ls_prefix_sum128(p->docs, b ? prev : UINT32_MAX);
+        } else {
+            sum = b ? (uint64_t)prev : UINT64_MAX;
+            for (int i = 0; i < LS_BLOCK; i++) {
+                sum += (uint64_t)p->docs[i] + 1;
+                p->docs[i] = (uint32_t)sum;
+            }
         }
         if (sum >= p->ndocs || sum != skip_last(p, b))
             return -1;

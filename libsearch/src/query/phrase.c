@@ -9,6 +9,12 @@
  * PhraseQuery). Its bounds: the frequency is at most the smallest term
  * frequency, and the passage at least as long as the longest of the terms'
  * minimum lengths.
+ *
+ * The phrase aligns its terms itself (the rarest leads, the others seek)
+ * so that, given a floor by the driver (scorer.h), a passage is dropped as
+ * soon as a bound shows it cannot enter the top k: first from the lead's
+ * frequency and the passage's length (before seeking the other terms),
+ * then from the smallest frequency (before reading positions).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +23,8 @@
 
 typedef struct phrase_scorer {
     ls_scorer base;
-    ls_scorer *conj;          /* conjunction of the terms (owns them) */
-    ls_scorer **terms;
+    ls_scorer **terms;        /* in phrase order (owned) */
+    ls_scorer **by_cost;      /* the same, rarest first: by_cost[0] leads */
     uint32_t *offsets;
     size_t n;
     uint32_t span;            /* max offset + 1 */
@@ -84,15 +90,60 @@ static uint32_t match(phrase_scorer *ph)
     return (uint32_t)nc;
 }
 
-static uint32_t settle(phrase_scorer *ph, uint32_t d)
+/* Can a passage of length len where the phrase occurs at most tf times
+ * enter? (only asked with a floor) */
+static inline int below_floor(const phrase_scorer *ph, double floor, uint32_t tf, uint32_t len)
 {
-    /* the length is needed to score a match: load it while the positions
-     * are read */
-    while (d != LS_NO_DOC &&
-           (__builtin_prefetch(ph->seg->norms + 4 * (size_t)d), (ph->freq = match(ph)) == 0) &&
-           !ph->base.corrupt)
-        d = ls_next(ph->conj);
-    ph->base.corrupt |= ph->conj->corrupt;
+    return ls_inflate(ls_bm25_score(&ph->w, tf, len)) <= floor;
+}
+
+/* From the lead's current passage on, the next passage with the phrase. */
+static uint32_t settle(phrase_scorer *ph)
+{
+    ls_scorer *lead = ph->by_cost[0];
+    uint32_t d = lead->doc;
+    while (d != LS_NO_DOC) {
+        const unsigned char *norm = ph->seg->norms + 4 * (size_t)d;
+        __builtin_prefetch(norm);
+        double floor = d <= ph->base.floor_upto ? ph->base.floor : ph->base.floor_rest;
+        int floored = floor > 0;
+        uint32_t len = 0;
+        if (floored) {
+            len = ls_segment_norm(ph->seg, d, ph->field);
+            if (below_floor(ph, floor, ls_term_scorer_freq(lead), len)) {
+                ph->base.floored = 1;
+                d = ls_next(lead);
+                continue;
+            }
+        }
+        size_t i = 1;
+        for (; i < ph->n; i++)
+            if (ls_seek(ph->by_cost[i], d) != d)
+                break;
+        if (i < ph->n) {
+            uint32_t di = ph->by_cost[i]->doc;
+            d = di == LS_NO_DOC ? LS_NO_DOC : ls_seek(lead, di);
+            continue;
+        }
+        if (floored) {
+            uint32_t tf = UINT32_MAX;
+            for (i = 0; i < ph->n; i++) {
+                uint32_t f = ls_term_scorer_freq(ph->terms[i]);
+                if (f < tf)
+                    tf = f;
+            }
+            if (below_floor(ph, floor, tf, len)) {
+                ph->base.floored = 1;
+                d = ls_next(lead);
+                continue;
+            }
+        }
+        if ((ph->freq = match(ph)) != 0 || ph->base.corrupt)
+            break;
+        d = ls_next(lead);
+    }
+    for (size_t i = 0; i < ph->n; i++)
+        ph->base.corrupt |= ph->terms[i]->corrupt;
     if (ph->base.corrupt)
         d = LS_NO_DOC;
     return ph->base.doc = d;
@@ -103,11 +154,13 @@ static uint32_t ph_next(ls_scorer *s)
     phrase_scorer *ph = (phrase_scorer *)s;
     if (!ph->started) {
         ph->started = 1;
-        return settle(ph, ls_seek(ph->conj, 0));
+        ls_seek(ph->by_cost[0], 0);
+        return settle(ph);
     }
     if (s->doc == LS_NO_DOC)
         return LS_NO_DOC;
-    return settle(ph, ls_next(ph->conj));
+    ls_next(ph->by_cost[0]);
+    return settle(ph);
 }
 
 static uint32_t ph_seek(ls_scorer *s, uint32_t target)
@@ -116,7 +169,8 @@ static uint32_t ph_seek(ls_scorer *s, uint32_t target)
     if (ph->started && (s->doc == LS_NO_DOC || s->doc >= target))
         return s->doc;
     ph->started = 1;
-    return settle(ph, ls_seek(ph->conj, target));
+    ls_seek(ph->by_cost[0], target);
+    return settle(ph);
 }
 
 static double ph_score(ls_scorer *s)
@@ -149,12 +203,14 @@ static double ph_block_max(ls_scorer *s, uint32_t target, uint32_t *upto)
 static void ph_free(ls_scorer *s)
 {
     phrase_scorer *ph = (phrase_scorer *)s;
-    ls_scorer_free(ph->conj);
+    for (size_t i = 0; ph->terms && i < ph->n; i++)
+        ls_scorer_free(ph->terms[i]);
     for (size_t i = 0; ph->pos && i < ph->n; i++)
         free(ph->pos[i]);
     free(ph->pos);
     free(ph->pos_cap);
     free(ph->terms);
+    free(ph->by_cost);
     free(ph->offsets);
     free(ph->starts);
     free(ph);
@@ -162,16 +218,24 @@ static void ph_free(ls_scorer *s)
 
 static const ls_scorer_vt phrase_vt = {ph_next, ph_seek, ph_score, ph_block_max, ph_free};
 
+static int by_cost(const void *x, const void *y)
+{
+    const ls_scorer *a = *(ls_scorer *const *)x, *b = *(ls_scorer *const *)y;
+    return (a->cost > b->cost) - (a->cost < b->cost);
+}
+
 int ls_phrase_scorer(ls_scorer **out, ls_scorer **terms, const uint32_t *offsets, size_t n,
                      const ls_bm25 *w, const ls_segment *seg, int field)
 {
     *out = NULL;
     phrase_scorer *ph = calloc(1, sizeof *ph);
     if (!ph || !(ph->terms = malloc(n * sizeof *terms)) ||
+        !(ph->by_cost = malloc(n * sizeof *terms)) ||
         !(ph->offsets = malloc(n * sizeof *offsets)) || !(ph->pos = calloc(n, sizeof *ph->pos)) ||
         !(ph->pos_cap = calloc(n, sizeof *ph->pos_cap))) {
         if (ph) {
             free(ph->terms);
+            free(ph->by_cost);
             free(ph->offsets);
             free(ph->pos);
         }
@@ -181,6 +245,8 @@ int ls_phrase_scorer(ls_scorer **out, ls_scorer **terms, const uint32_t *offsets
         return SRCH_ENOMEM;
     }
     memcpy(ph->terms, terms, n * sizeof *terms);
+    memcpy(ph->by_cost, terms, n * sizeof *terms);
+    qsort(ph->by_cost, n, sizeof *terms, by_cost);
     memcpy(ph->offsets, offsets, n * sizeof *offsets);
     ph->n = n;
     ph->w = *w;
@@ -189,24 +255,8 @@ int ls_phrase_scorer(ls_scorer **out, ls_scorer **terms, const uint32_t *offsets
     for (size_t i = 0; i < n; i++)
         if (offsets[i] + 1 > ph->span)
             ph->span = offsets[i] + 1;
-    ls_scorer **copy = malloc(n * sizeof *copy);
-    if (!copy) {
-        for (size_t i = 0; i < n; i++)
-            ls_scorer_free(terms[i]);
-        ph->n = 0;
-        ph_free(&ph->base);
-        return SRCH_ENOMEM;
-    }
-    memcpy(copy, terms, n * sizeof *copy);
-    int rc = ls_and_scorer(&ph->conj, copy, n);
-    free(copy);
-    if (rc != SRCH_OK) {
-        ph->n = 0;
-        ph_free(&ph->base);
-        return rc;
-    }
     ph->base.vt = &phrase_vt;
-    ph->base.cost = ph->conj->cost;
+    ph->base.cost = ph->by_cost[0]->cost;
     uint32_t tf = UINT32_MAX, len = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t ktf, klen;

@@ -38,6 +38,14 @@ struct ls_scorer {
     double max;               /* bound over every passage */
     uint64_t cost;            /* about how many passages it matches */
     int corrupt;              /* malformed data met: the search fails */
+    /* Set by the driver (search.c) once the top k is full: passages whose
+     * score here would be at most floor (up to passage floor_upto; after
+     * it, floor_rest) cannot enter, and the scorer may pass over them
+     * without matching them fully (phrases skip their positions, often
+     * their seeks). 0: none. */
+    double floor, floor_rest;
+    uint32_t floor_upto;
+    int floored;              /* set by a scorer that passed over a match */
 };
 
 static inline uint32_t ls_next(ls_scorer *s) { return s->vt->next(s); }

@@ -133,6 +133,14 @@ static void found(segrun *r, uint32_t doc, double score)
     offer(c, score, r->seg->base + doc, dockey);
 }
 
+/* The floor of a scorer whose companions can add at most `others`: what
+ * it must score above for a passage to beat theta, lowered by a margin
+ * far above the rounding of the subtraction. */
+static inline double floor_for(double th, double others)
+{
+    return th - others - 1e-9 * (th + others) - 1e-12;
+}
+
 /* Any root: block-max skipping on the root's own bounds. */
 static void run_generic(segrun *r, ls_scorer *root)
 {
@@ -142,6 +150,8 @@ static void run_generic(segrun *r, ls_scorer *root)
     int have_bound = 0;
     while (doc != LS_NO_DOC) {
         if (full(c)) {
+            root->floor = root->floor_rest = floor_for(theta(c), 0);   /* theta only grows */
+            root->floor_upto = LS_NO_DOC - 1;
             if (!have_bound || doc > upto) {
                 bound = ls_block_max(root, doc, &upto);
                 have_bound = 1;
@@ -158,6 +168,8 @@ static void run_generic(segrun *r, ls_scorer *root)
             found(r, doc, ls_score(root));
         doc = ls_next(root);
     }
+    if (root->floored)
+        c->pruned = 1;
 }
 
 /* The children of a root disjunction, flattened one level: a child that
@@ -302,6 +314,18 @@ static int run_maxscore(segrun *r, ls_scorer *root)
             }
             if (ness)
                 c->pruned = 1;   /* passages only they match are not visited */
+            /* each child's floor: theta minus the others' bounds in the
+             * window, and their bounds over all passages after it */
+            double all = 0, all_max = 0;
+            for (size_t i = 0; i < n; i++) {
+                all += bm[i];
+                all_max += kids[i]->max;
+            }
+            for (size_t i = 0; i < n; i++) {
+                kids[i]->floor = floor_for(theta(c), all - bm[i]);
+                kids[i]->floor_rest = floor_for(theta(c), all_max - kids[i]->max);
+                kids[i]->floor_upto = upto;
+            }
         } else {
             for (size_t i = 0; i < n; i++)
                 order[i] = i;
@@ -440,8 +464,11 @@ static int run_maxscore(segrun *r, ls_scorer *root)
         if (doc == LS_NO_DOC)
             break;
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         root->corrupt |= kids[i]->corrupt;
+        if (kids[i]->floored)
+            c->pruned = 1;
+    }
     free(f.kids);
     free(f.grp);
     free(order);

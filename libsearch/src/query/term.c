@@ -52,7 +52,6 @@ static uint32_t t_seek(ls_scorer *s, uint32_t target)
     term_scorer *t = (term_scorer *)s;
     s->doc = ls_postings_seek(&t->p, target);
     s->corrupt |= t->p.corrupt;
-    __builtin_prefetch(t->seg->norms + 4 * (size_t)(s->doc & 0x7FFFFFFF));
     return s->doc;
 }
 

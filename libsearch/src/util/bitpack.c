@@ -84,3 +84,31 @@ void ls_unpack128(const unsigned char *in, unsigned b, uint32_t *v)
         memset(v, 0, LS_BLOCK * sizeof *v);
     }
 }
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+uint32_t ls_prefix_sum128(uint32_t *v, uint32_t start)
+{
+    /* four lanes at a time: add the vector shifted by one lane, then by
+     * two, then the last value of the previous four */
+    __m128i carry = _mm_set1_epi32((int)start), one = _mm_set1_epi32(1);
+    for (int i = 0; i < LS_BLOCK; i += 4) {
+        __m128i x = _mm_add_epi32(_mm_loadu_si128((const __m128i *)(v + i)), one);
+        x = _mm_add_epi32(x, _mm_slli_si128(x, 4));
+        x = _mm_add_epi32(x, _mm_slli_si128(x, 8));
+        x = _mm_add_epi32(x, carry);
+        _mm_storeu_si128((__m128i *)(v + i), x);
+        carry = _mm_shuffle_epi32(x, 0xFF);
+    }
+    return v[LS_BLOCK - 1];
+}
+#else
+uint32_t ls_prefix_sum128(uint32_t *v, uint32_t start)
+{
+    uint32_t sum = start;
+    for (int i = 0; i < LS_BLOCK; i++)
+        v[i] = sum += v[i] + 1;
+    return sum;
+}
+#endif

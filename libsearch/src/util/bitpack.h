@@ -26,4 +26,9 @@ void ls_pack128(const uint32_t *v, unsigned b, unsigned char *out);
 /* Unpack 128 values of b bits from in. */
 void ls_unpack128(const unsigned char *in, unsigned b, uint32_t *v);
 
+/* Turn 128 gaps-minus-one into running values: v[i] = start + the sum of
+ * (v[j] + 1) for j <= i, in 32-bit arithmetic (the caller makes sure it
+ * cannot wrap); returns v[127]. */
+uint32_t ls_prefix_sum128(uint32_t *v, uint32_t start);
+
 #endif
