@@ -15,6 +15,7 @@
 
 #include "index/format.h"
 #include "index/reader.h"
+#include "index/termdict.h"
 #include "libsearch.h"
 #include "test.h"
 
@@ -337,6 +338,104 @@ static void test_query_semantics__accent_variants_keep_their_stems(void)
         srch_results_free(res);
     }
     srch_reader_close(r);
+}
+
+/* stem_len of W:word in segment i of r (-1: absent) */
+static int w_stem_len(srch_reader *r, size_t i, const char *word)
+{
+    unsigned char key[64];
+    key[0] = LS_FIELD_WORD;
+    memcpy(key + 1, word, strlen(word));
+    ls_term_info ti;
+    if (ls_termdict_get(&r->segs[i].seg->td, key, strlen(word) + 1, &ti) != 1)
+        return -1;
+    return (int)ti.stem_len;
+}
+
+static void expect_ids(srch_reader *r, const char *q, int and, const char *want)
+{
+    srch_search_options o = SRCH_SEARCH_OPTIONS_INIT;
+    o.stored = 0;
+    o.default_and = and;
+    srch_results *res = search(r, q, &o);
+    CU_ASSERT_FATAL(res != NULL);
+    char got[256] = "";
+    /* ids sorted, for a stable comparison */
+    const char *ids[16];
+    size_t n = srch_results_count(res);
+    for (size_t i = 0; i < n && i < 16; i++)
+        ids[i] = srch_results_hit(res, i)->id;
+    for (size_t i = 1; i < n && i < 16; i++)
+        for (size_t j = i; j > 0 && strcmp(ids[j - 1], ids[j]) > 0; j--) {
+            const char *t = ids[j];
+            ids[j] = ids[j - 1];
+            ids[j - 1] = t;
+        }
+    for (size_t i = 0; i < n && i < 16; i++) {
+        strcat(got, i ? " " : "");
+        strcat(got, ids[i]);
+    }
+    if (strcmp(got, want) != 0)
+        fprintf(stderr, "\n  %s: got [%s], want [%s]\n", q, got, want);
+    CU_ASSERT_STRING_EQUAL(got, want);
+    srch_results_free(res);
+}
+
+/* An exact form whose occurrences all stem to a prefix of it is marked so
+ * (ls_term_info.stem_len) and evaluated only among its stem's passages;
+ * mixed stems, or a query stem other than the marked one, keep it a full
+ * key of its own. Matches must not depend on which case holds. */
+static void test_query_semantics__exact_form_within_its_stem(void)
+{
+    char dir[PATH_MAX + 32];
+    snprintf(dir, sizeof dir, "%s/exactstem", root);
+    srch_index *ix;
+    srch_index_options io = SRCH_INDEX_OPTIONS_INIT;
+    io.auto_merge = 0;
+    CU_ASSERT_EQUAL_FATAL(srch_index_open(&ix, dir, &io), 0);
+    static const char *docs[][2] = {
+        {"x1", "une maison abandonnée"}, {"y1", "la maison blanche"},   /* segment 0 */
+        {"x2", "maison abandonnee"},     {"x3", "maison abandonnée"},   /* segment 1 */
+    };
+    for (size_t i = 0; i < 4; i++) {
+        srch_document d = SRCH_DOCUMENT_INIT;
+        d.id = docs[i][0];
+        d.text = docs[i][1];
+        d.text_len = strlen(docs[i][1]);
+        CU_ASSERT_EQUAL_FATAL(srch_index_add(ix, &d), 0);
+        if (i == 1)
+            CU_ASSERT_EQUAL_FATAL(srch_index_commit(ix), 0);
+    }
+    CU_ASSERT_EQUAL_FATAL(srch_index_commit(ix), 0);
+    for (int merged = 0; merged < 2; merged++) {
+        srch_reader *r;
+        CU_ASSERT_EQUAL_FATAL(srch_reader_open(&r, dir), 0);
+        if (!merged) {
+            CU_ASSERT_EQUAL_FATAL(r->nsegs, 2);
+            CU_ASSERT_EQUAL(w_stem_len(r, 0, "abandonnee"), 7);   /* "abandon" */
+            CU_ASSERT_EQUAL(w_stem_len(r, 0, "maison"), 6);
+            CU_ASSERT_EQUAL(w_stem_len(r, 1, "abandonnee"), 0);   /* two stems */
+        } else {
+            CU_ASSERT_EQUAL_FATAL(r->nsegs, 1);
+            CU_ASSERT_EQUAL(w_stem_len(r, 0, "abandonnee"), 0);
+            CU_ASSERT_EQUAL(w_stem_len(r, 0, "maison"), 6);
+        }
+        for (int and = 0; and < 2; and++) {
+            const char *want = and ? "x1 x2 x3" : "x1 x2 x3 y1";
+            expect_ids(r, "abandonnee maison", and, want);
+            expect_ids(r, "abandonnée maison", and, want);
+            expect_ids(r, "maison abandonnee", and, want);
+        }
+        expect_ids(r, "abandonnee", 0, "x1 x2 x3");
+        expect_ids(r, "abandonnée", 0, "x1 x2 x3");
+        expect_ids(r, "abandonnee blanche", 0, "x1 x2 x3 y1");
+        expect_ids(r, "abandonnee AND NOT blanche", 0, "x1 x2 x3");
+        expect_ids(r, "+abandonnee blanche", 0, "x1 x2 x3");
+        srch_reader_close(r);
+        if (!merged)
+            CU_ASSERT_EQUAL_FATAL(srch_index_merge(ix, 1), 0);
+    }
+    srch_index_close(ix);
 }
 
 static void test_query_seed__examples_rank_first(void)
@@ -1241,6 +1340,7 @@ static const ls_test tests[] = {
     {"test_query_semantics__prefix_paging_per_doc_limits", test_query_semantics__prefix_paging_per_doc_limits},
     {"test_query_pruning__equals_exhaustive", test_query_pruning__equals_exhaustive},
     {"test_query_semantics__accent_variants_keep_their_stems", test_query_semantics__accent_variants_keep_their_stems},
+    {"test_query_semantics__exact_form_within_its_stem", test_query_semantics__exact_form_within_its_stem},
     {"test_query_bm25__matches_brute_force", test_query_bm25__matches_brute_force},
     {"test_query_bm25__prefix_matches_brute_force", test_query_bm25__prefix_matches_brute_force},
     {"test_query_merge__same_scores_after_merge", test_query_merge__same_scores_after_merge},

@@ -30,6 +30,7 @@ typedef struct memterm {
     struct memterm *stem;     /* word entries: the body entry of their stem */
     uint32_t hash;
     uint16_t klen;
+    uint8_t mixed;            /* word entries: some occurrence had another stem */
     unsigned char key[];      /* field byte + term */
 } memterm;
 
@@ -294,6 +295,7 @@ static memterm *get_term(ls_memseg *m, const unsigned char *key, size_t klen, ui
     t->freq = 0;
     t->last_pos = 0;
     t->stem = NULL;
+    t->mixed = 0;
     t->hash = h;
     t->klen = (uint16_t)klen;
     memcpy(t->key, key, klen);
@@ -472,6 +474,8 @@ static int invert_passage(ls_memseg *m, const ls_prep *pr, size_t from, size_t t
                 return -1;
             if (!w->stem)
                 w->stem = stem;
+            else
+                w->mixed = 1;
         }
         if (add_occurrence(m, w, p, 0) != 0 || add_occurrence(m, stem, p, q->pos) != 0)
             return -1;
@@ -703,6 +707,10 @@ static int write_term(ls_memseg *m, ls_segment_writer *w, const memterm *t)
     if (with_pos)
         reader_init(&pr, m, &t->pos);
     ls_segw_term_begin(w, t->key, t->klen);
+    /* an exact word whose occurrences all stem to a prefix of it */
+    if (t->key[0] == LS_FIELD_WORD && t->stem && !t->mixed && t->stem->klen <= t->klen &&
+        memcmp(t->stem->key + 1, t->key + 1, t->stem->klen - 1u) == 0)
+        ls_segw_term_stem(w, t->stem->klen - 1u);
     uint32_t doc = UINT32_MAX;
     for (uint32_t i = 0; i < t->df; i++) {
         uint32_t freq;

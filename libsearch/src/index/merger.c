@@ -223,9 +223,14 @@ int ls_merge(const char *dir, ls_segment *const *segs, ls_deletes *const *dels, 
         size_t klen = min->it.klen;
         memcpy(key, min->it.key, klen);
         ls_segw_term_begin(&w, key, klen);
+        /* an exact word keeps its stem if every input agrees on it */
+        uint32_t stem_len = min->it.ti.stem_len;
         for (size_t i = 0; i < n && rc == SRCH_OK; i++) {
             if (!in[i].has || in[i].it.klen != klen || memcmp(in[i].it.key, key, klen) != 0)
                 continue;
+            if (in[i].it.ti.stem_len != stem_len)
+                stem_len = 0;
+            ls_segw_term_stem(&w, stem_len);
             rc = copy_postings(&w, &in[i], &pos, &pos_cap, err);
             if (rc == SRCH_OK)
                 rc = advance(&in[i], err);

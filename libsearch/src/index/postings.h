@@ -49,6 +49,10 @@ typedef struct ls_term_info {
     uint32_t single_freq;     /* df == 1: its frequency */
     uint64_t doc_off;         /* df >= 2: file offset of the header in .doc */
     uint64_t pos_off;         /* file offset of the positions in .pos */
+    uint32_t stem_len;        /* exact-word (W) terms: > 0 if every occurrence
+                                 of the word in the segment stems to its first
+                                 stem_len bytes (its passages are then among
+                                 those of B:<that stem>); 0 otherwise */
 } ls_term_info;
 
 /* ---- writer ---- */

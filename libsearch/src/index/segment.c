@@ -76,6 +76,7 @@ void ls_segw_term_begin(ls_segment_writer *w, const unsigned char *key, size_t k
 {
     memcpy(w->key, key, klen);
     w->klen = klen;
+    w->stem_len = 0;
     ls_pw_begin(&w->pw, ls_field_has_positions(key[0]));
 }
 
@@ -87,6 +88,7 @@ int ls_segw_term_end(ls_segment_writer *w)
     int rc = ls_pw_end(&w->pw, &ti);
     if (rc != SRCH_OK)
         return rc;
+    ti.stem_len = w->key[0] == LS_FIELD_WORD && w->stem_len < w->klen ? w->stem_len : 0;
     rc = ls_tdw_add(&w->tw, w->key, w->klen, &ti);
     if (rc == SRCH_OK && w->key[0] != LS_FIELD_ID)
         w->meta.nterms++;

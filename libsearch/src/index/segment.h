@@ -58,6 +58,7 @@ typedef struct ls_segment_writer {
     ls_store_writer sw;
     unsigned char key[LS_MAX_TERM_BYTES];
     size_t klen;
+    uint32_t stem_len;        /* of the current term (ls_term_info.stem_len) */
     ls_segment_meta meta;
 } ls_segment_writer;
 
@@ -68,6 +69,11 @@ int ls_segw_norms(ls_segment_writer *w, uint32_t body_len, uint32_t title_len);
  * w->pw, end. A term whose entries were all dropped is skipped at end. */
 void ls_segw_term_begin(ls_segment_writer *w, const unsigned char *key, size_t klen);
 int ls_segw_term_end(ls_segment_writer *w);
+/* For an exact-word term, between begin and end: see ls_term_info.stem_len. */
+static inline void ls_segw_term_stem(ls_segment_writer *w, uint32_t stem_len)
+{
+    w->stem_len = stem_len;
+}
 /* Stored documents and passages go to w->sw (store.h). */
 int ls_segw_finish(ls_segment_writer *w, ls_segment_meta *meta);
 void ls_segw_abort(ls_segment_writer *w);

@@ -82,6 +82,8 @@ int ls_tdw_add(ls_termdict_writer *w, const unsigned char *key, size_t klen,
         p = ls_put_varint(p, ti->pos_off - w->prev_pos);
         w->prev_pos = ti->pos_off;
     }
+    if (key[0] == LS_FIELD_WORD)
+        p = ls_put_varint(p, ti->stem_len);
     ls_wfile_write(w->f, buf, (size_t)(p - buf));
     memcpy(w->prev, key, klen);
     w->prev_len = klen;
@@ -256,6 +258,11 @@ static int iter_decode(ls_term_iter *it)
         it->prev_pos += a;
         it->ti.pos_off = it->prev_pos;
     }
+    if (it->key[0] == LS_FIELD_WORD) {
+        if (!(p = ls_get_varint(p, end, &a)) || a >= it->klen)
+            return -1;
+        it->ti.stem_len = (uint32_t)a;
+    }
     it->p = p;
     return 0;
 }
@@ -333,7 +340,7 @@ int ls_termdict_get(const ls_termdict *td, const unsigned char *key, size_t klen
     const unsigned char *p = td->map->data + td->block_off[b], *e = td->map->data + end;
     uint64_t prev_doc = td->doc_base[b], prev_pos = td->pos_base[b];
     size_t m = 0, prev_len = 0;
-    int first = 1, pos = 0;
+    int first = 1, pos = 0, word = 0;
     while (p != e) {
         uint64_t shared, suffix, df, x, y;
         if (!(p = ls_get_varint(p, e, &shared)) || !(p = ls_get_varint(p, e, &suffix)) ||
@@ -343,8 +350,10 @@ int ls_termdict_get(const ls_termdict *td, const unsigned char *key, size_t klen
         const unsigned char *suf = p;
         size_t len = shared + suffix;
         p += suffix;
-        if (shared == 0)   /* a new first byte: the entry's field */
+        if (shared == 0) {   /* a new first byte: the entry's field */
             pos = ls_field_has_positions(suf[0]);
+            word = suf[0] == LS_FIELD_WORD;
+        }
         first = 0;
         int c;   /* entry vs key */
         if (shared > m) {
@@ -386,6 +395,11 @@ int ls_termdict_get(const ls_termdict *td, const unsigned char *key, size_t klen
                 return -1;
             prev_pos += x;
             t.pos_off = prev_pos;
+        }
+        if (word) {
+            if (!(p = ls_get_varint(p, e, &x)) || x >= len)
+                return -1;
+            t.stem_len = (uint32_t)x;
         }
         if (c == 0) {
             *ti = t;

@@ -10,14 +10,16 @@
  *     df == 1: varint passage, varint freq          (postings inlined)
  *     df >= 2: varint doc_off - previous doc_off     (previous: block's doc_base)
  *     if the field has positions: varint pos_off - previous pos_off
+ *     if the field is W (exact words): varint stem_len (ls_term_info)
  *   index, one entry per block:
  *     varint key_len, key (the block's first key), varint block offset,
  *     varint doc_base, varint pos_base
  *   trailer: u64 index offset, u32 block count, u64 term count,
  *            u64 id term count
  * Offsets are file offsets. The reader keeps the index in memory (pointers
- * into the mapping), finds a key's block by binary search, then scans at
- * most LS_TERMS_PER_BLOCK entries.
+ * into the mapping, and each block's first 8 bytes as a number), finds a
+ * key's block by binary search, then scans at most LS_TERMS_PER_BLOCK
+ * entries.
  */
 #ifndef LS_TERMDICT_H
 #define LS_TERMDICT_H

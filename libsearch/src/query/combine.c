@@ -15,6 +15,10 @@ typedef struct or_scorer {
     ls_scorer base;
     ls_scorer **kids;
     size_t n;
+    /* dep[i] >= 0: kid i matches only passages kid dep[i] matches (a
+     * word's exact form and its stem): it never leads, and is moved only
+     * to score a passage its master is on. NULL: none. */
+    int *dep;
     int started;
     uint32_t clauses;         /* coordination over this many query clauses; 0: none */
     double power;
@@ -32,6 +36,8 @@ static uint32_t or_min(or_scorer *o)
 {
     uint32_t m = LS_NO_DOC;
     for (size_t i = 0; i < o->n; i++) {
+        if (o->dep && o->dep[i] >= 0)
+            continue;
         if (o->kids[i]->doc < m)
             m = o->kids[i]->doc;
         o->base.corrupt |= o->kids[i]->corrupt;
@@ -48,6 +54,11 @@ static uint32_t or_seek(ls_scorer *s, uint32_t target)
     int corrupt = 0;
     for (size_t i = 0; i < o->n; i++) {
         ls_scorer *k = o->kids[i];
+        if (o->dep && o->dep[i] >= 0) {
+            if (!o->started)   /* positioned once, then moved by or_score() */
+                ls_seek(k, target);
+            continue;
+        }
         uint32_t d = !o->started || k->doc < target ? ls_seek(k, target) : k->doc;
         if (d < m)
             m = d;
@@ -67,7 +78,7 @@ static uint32_t or_next(ls_scorer *s)
         return LS_NO_DOC;
     uint32_t d = s->doc;
     for (size_t i = 0; i < o->n; i++)
-        if (o->kids[i]->doc == d)
+        if (o->kids[i]->doc == d && !(o->dep && o->dep[i] >= 0))
             ls_next(o->kids[i]);
     return or_min(o);
 }
@@ -77,11 +88,21 @@ static double or_score(ls_scorer *s)
     or_scorer *o = (or_scorer *)s;
     double sum = 0;
     uint32_t m = 0;
-    for (size_t i = 0; i < o->n; i++)
-        if (o->kids[i]->doc == s->doc) {
-            sum += ls_score(o->kids[i]);
+    for (size_t i = 0; i < o->n; i++) {
+        ls_scorer *k = o->kids[i];
+        if (o->dep && o->dep[i] >= 0) {
+            /* moved here only: a passage of its master's */
+            if (o->kids[o->dep[i]]->doc != s->doc)
+                continue;
+            if (k->doc < s->doc)
+                ls_seek(k, s->doc);
+            o->base.corrupt |= k->corrupt;
+        }
+        if (k->doc == s->doc) {
+            sum += ls_score(k);
             m++;
         }
+    }
     return o->clauses ? sum * ls_coord(m, o->clauses, o->power) : sum;
 }
 
@@ -106,6 +127,7 @@ static void or_free(ls_scorer *s)
     for (size_t i = 0; i < o->n; i++)
         ls_scorer_free(o->kids[i]);
     free(o->kids);
+    free(o->dep);
     free(o);
 }
 
@@ -147,6 +169,34 @@ int ls_or_scorer_coord(ls_scorer **out, ls_scorer **kids, size_t n, uint32_t cla
     }
     *out = &o->base;
     return SRCH_OK;
+}
+
+int ls_or_scorer_dep(ls_scorer **out, ls_scorer **kids, size_t n, const int *dep)
+{
+    int *d = NULL;
+    int any = 0;
+    for (size_t i = 0; i < n; i++)
+        any |= dep[i] >= 0;
+    if (any && n > 1) {
+        if (!(d = malloc(n * sizeof *d))) {
+            free_kids(kids, n);
+            return SRCH_ENOMEM;
+        }
+        memcpy(d, dep, n * sizeof *d);
+    }
+    int rc = ls_or_scorer_coord(out, kids, n, 0, 1.0);
+    if (rc != SRCH_OK || !d) {
+        free(d);
+        return rc;
+    }
+    or_scorer *o = (or_scorer *)*out;
+    o->dep = d;
+    return SRCH_OK;
+}
+
+const int *ls_or_deps(const ls_scorer *s)
+{
+    return ((const or_scorer *)s)->dep;
 }
 
 int ls_is_or(const ls_scorer *s)

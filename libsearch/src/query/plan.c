@@ -389,8 +389,11 @@ static int term_node(ls_plan *p, const ls_rseg *seg, const qnode *n, ls_scorer *
     int rc = SRCH_OK;
     if (t->term_len + 1 > sizeof key || t->word_len + 1 > sizeof key)
         return SRCH_OK;
+    int body = -1;            /* index of B:term among the kids */
     if (f & SRCH_FIELD_BODY) {
         rc = key_scorer(p, seg, key, make_key(key, LS_FIELD_BODY, t->term, t->term_len), 1, &s);
+        if (rc == SRCH_OK && s)
+            body = (int)k.n;
         if (rc == SRCH_OK)
             rc = kids_add(&k, s);
     }
@@ -400,13 +403,24 @@ static int term_node(ls_plan *p, const ls_rseg *seg, const qnode *n, ls_scorer *
         if (rc == SRCH_OK)
             rc = kids_add(&k, s);
     }
+    int dep[3] = {-1, -1, -1};
     if (rc == SRCH_OK && (f & SRCH_FIELD_BODY)) {
-        rc = key_scorer(p, seg, key, make_key(key, LS_FIELD_WORD, t->word, t->word_len),
-                        p->exact_weight, &s);
+        size_t klen = make_key(key, LS_FIELD_WORD, t->word, t->word_len);
+        rc = key_scorer(p, seg, key, klen, p->exact_weight, &s);
+        /* The exact form's passages are among its stem's when every
+         * occurrence in the segment stems to the query's term (a prefix of
+         * the word): it then never needs to lead. */
+        if (rc == SRCH_OK && s && body >= 0 && ls_term_scorer_stem_len(s) == t->term_len &&
+            t->term_len <= t->word_len && memcmp(t->word, t->term, t->term_len) == 0)
+            dep[k.n] = body;
         if (rc == SRCH_OK)
             rc = kids_add(&k, s);
     }
-    return kids_or(&k, rc, out);
+    if (rc != SRCH_OK || k.n < 2 || (dep[1] < 0 && dep[2] < 0))
+        return kids_or(&k, rc, out);
+    rc = ls_or_scorer_dep(out, k.v, k.n, dep);
+    free(k.v);
+    return rc;
 }
 
 /* The phrase of node n (a Q_TERM is a phrase of one) in one field. */

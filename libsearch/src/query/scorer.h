@@ -102,6 +102,8 @@ void ls_term_bound(const ls_scorer *s, uint32_t *tf, uint32_t *len);
 ls_postings *ls_term_scorer_postings(ls_scorer *s);
 uint32_t ls_term_scorer_freq(ls_scorer *s);
 const ls_bm25 *ls_term_scorer_weights(const ls_scorer *s);
+/* The stem_len of the term's ls_term_info (exact words). */
+uint32_t ls_term_scorer_stem_len(const ls_scorer *s);
 
 /* Terms of one field scored as one term (a prefix's expansions): the
  * frequency in a passage is the sum of theirs; w holds the group's idf.
@@ -112,6 +114,12 @@ int ls_group_scorer(ls_scorer **out, const ls_segment *seg, ls_postings *lists, 
 /* Combinations; they take ownership of their children (freed with them,
  * also on failure). */
 int ls_or_scorer(ls_scorer **out, ls_scorer **kids, size_t n);
+/* The same where dep[i] >= 0 says that kid i matches only passages that kid
+ * dep[i] matches too (a word's exact form, among its stem's passages): such
+ * a kid never leads the iteration, and is moved only to score. */
+int ls_or_scorer_dep(ls_scorer **out, ls_scorer **kids, size_t n, const int *dep);
+/* The dep[] of a disjunction, or NULL (no dependent child). */
+const int *ls_or_deps(const ls_scorer *s);
 /* A disjunction of query clauses with coordination: the sum is multiplied
  * by (matched / clauses)^power, clauses counting every positive clause of
  * the query, also those absent from this segment (power 0: none). Scores

@@ -180,6 +180,8 @@ static void run_generic(segrun *r, ls_scorer *root)
 typedef struct flat {
     ls_scorer **kids;
     uint32_t *grp;
+    int *dep;                 /* flat index of the child whose passages
+                                 include this one's (ls_or_scorer_dep), or -1 */
     size_t n;
     int masks;                /* at most 64 clauses: distinct counts by mask */
 } flat;
@@ -199,7 +201,8 @@ static int flatten(ls_scorer *root, flat *f, uint32_t *clauses, double *power)
     }
     f->kids = malloc(n * sizeof *f->kids);
     f->grp = malloc(n * sizeof *f->grp);
-    if (!f->kids || !f->grp)
+    f->dep = malloc(n * sizeof *f->dep);
+    if (!f->kids || !f->grp || !f->dep)
         return -1;
     f->n = 0;
     for (size_t i = 0; i < nr; i++) {
@@ -208,12 +211,16 @@ static int flatten(ls_scorer *root, flat *f, uint32_t *clauses, double *power)
         double pw;
         size_t ns = f->masks && ls_is_or(top[i]) ? ls_or_children(top[i], &sub, &c, &pw) : 0;
         if (ns && c == 0) {
+            const int *dep = ls_or_deps(top[i]);
+            size_t first = f->n;
             for (size_t k = 0; k < ns; k++) {
                 f->kids[f->n] = sub[k];
+                f->dep[f->n] = dep && dep[k] >= 0 ? (int)(first + (size_t)dep[k]) : -1;
                 f->grp[f->n++] = (uint32_t)i;
             }
         } else {
             f->kids[f->n] = top[i];
+            f->dep[f->n] = -1;
             f->grp[f->n++] = (uint32_t)i;
         }
     }
@@ -252,6 +259,32 @@ static double subset_bound(const flat *f, const double *b, const size_t *order, 
     return best;
 }
 
+/* Children that match only passages of an essential child (order[ness ..
+ * n)) never need to propose candidates: move them to the non-essential
+ * part (order[0 .. ness)), to be probed at candidates only. Returns the
+ * new ness; ne_sum grows by their bounds. */
+static size_t demote_dependents(const flat *f, size_t *order, size_t ness, const double *bm,
+                                double *ne_sum)
+{
+    size_t n = f->n, w = ness;
+    for (size_t e = ness; e < n; e++) {
+        size_t i = order[e];
+        int m = f->dep[i];
+        if (m < 0)
+            continue;
+        int master_essential = 0;
+        for (size_t x = ness; x < n; x++)
+            master_essential |= order[x] == (size_t)m;
+        if (!master_essential)
+            continue;
+        /* rotate order[w .. e] right by one: i goes to w */
+        memmove(order + w + 1, order + w, (e - w) * sizeof *order);
+        order[w++] = i;
+        *ne_sum += bm[i];
+    }
+    return w;
+}
+
 /* A disjunction at the root: block-max MaxScore over its children. */
 static int run_maxscore(segrun *r, ls_scorer *root)
 {
@@ -267,6 +300,7 @@ static int run_maxscore(segrun *r, ls_scorer *root)
     if (bad || !order || !bm || !contrib) {
         free(f.kids);
         free(f.grp);
+        free(f.dep);
         free(order);
         free(bm);
         free(contrib);
@@ -312,6 +346,7 @@ static int run_maxscore(segrun *r, ls_scorer *root)
                 ne_sum += bm[order[ness]];
                 ness++;
             }
+            ness = demote_dependents(&f, order, ness, bm, &ne_sum);
             if (ness)
                 c->pruned = 1;   /* passages only they match are not visited */
             /* each child's floor: theta minus the others' bounds in the
@@ -327,8 +362,11 @@ static int run_maxscore(segrun *r, ls_scorer *root)
                 kids[i]->floor_upto = upto;
             }
         } else {
-            for (size_t i = 0; i < n; i++)
+            for (size_t i = 0; i < n; i++) {
                 order[i] = i;
+                bm[i] = kids[i]->max;
+            }
+            ness = demote_dependents(&f, order, 0, bm, &ne_sum);
         }
         /* candidates from the essential children */
         for (;;) {
@@ -471,6 +509,7 @@ static int run_maxscore(segrun *r, ls_scorer *root)
     }
     free(f.kids);
     free(f.grp);
+    free(f.dep);
     free(order);
     free(bm);
     free(contrib);

@@ -13,6 +13,7 @@ typedef struct term_scorer {
     ls_bm25 w;
     const ls_segment *seg;
     int field;
+    uint32_t stem_len;        /* ls_term_info.stem_len */
 } term_scorer;
 
 void ls_bm25_init(ls_bm25 *w, double idf, double boost, double k1, double b, double avglen)
@@ -105,6 +106,7 @@ int ls_term_scorer(ls_scorer **out, const ls_segment *seg, const ls_deletes *del
     t->w = *w;
     t->seg = seg;
     t->field = field;
+    t->stem_len = ti->stem_len;
     uint16_t len = t->p.min_len;
     if (ti->df == 1)
         len = (uint16_t)ls_segment_norm(seg, ti->single_doc, field);
@@ -146,6 +148,11 @@ ls_postings *ls_term_scorer_postings(ls_scorer *s)
 uint32_t ls_term_scorer_freq(ls_scorer *s)
 {
     return ls_postings_freq(&((term_scorer *)s)->p);
+}
+
+uint32_t ls_term_scorer_stem_len(const ls_scorer *s)
+{
+    return ((const term_scorer *)s)->stem_len;
 }
 
 const ls_bm25 *ls_term_scorer_weights(const ls_scorer *s)
