@@ -356,27 +356,6 @@ uint32_t ls_postings_next(ls_postings *p)
     return p->doc = p->docs[0];
 }
 
-/* The first entry >= target from entry i of the loaded block, which
- * holds one (docs[n - 1] >= target). The next two entries are tried first
- * (conjunctions often seek from one match to a near one), then a
- * branch-free binary search: its comparisons are unpredictable, and
- * conditional moves cost less than mispredicted branches. */
-static inline int seek_in_block(const ls_postings *p, int i, uint32_t target)
-{
-    if (p->docs[i] >= target)
-        return i;
-    if (i + 1 < p->n && p->docs[i + 1] >= target)
-        return i + 1;
-    const uint32_t *base = p->docs + i + 1;
-    int len = p->n - (i + 1);
-    while (len > 1) {
-        int half = len / 2;
-        base = base[half] < target ? base + half : base;
-        len -= half;
-    }
-    return (int)(base - p->docs) + (*base < target);
-}
-
 uint32_t ls_postings_seek(ls_postings *p, uint32_t target)
 {
     if (p->started) {
@@ -384,7 +363,7 @@ uint32_t ls_postings_seek(ls_postings *p, uint32_t target)
             return p->doc;
         /* the usual case: the target is in the block at hand */
         if (p->loaded && p->i < p->n && p->docs[p->n - 1] >= target) {
-            p->i = seek_in_block(p, p->i, target);
+            p->i = ls_postings_seek_in_block(p, p->i, target);
             return p->doc = p->docs[p->i];
         }
     }
@@ -426,7 +405,7 @@ uint32_t ls_postings_seek(ls_postings *p, uint32_t target)
         p->i = 0;
     }
     if (p->i < p->n && p->n > 0 && p->docs[p->n - 1] >= target)
-        p->i = seek_in_block(p, p->i, target);
+        p->i = ls_postings_seek_in_block(p, p->i, target);
     else if (p->i < p->n)
         p->i = p->n;
     if (p->i == p->n)   /* cannot happen with consistent skip data */

@@ -128,6 +128,50 @@ uint32_t ls_postings_seek(ls_postings *p, uint32_t target);
 
 static inline uint32_t ls_postings_doc(const ls_postings *p) { return p->doc; }
 
+/* The first entry >= target from entry i of the loaded block, which
+ * holds one (docs[n - 1] >= target). The next two entries are tried first
+ * (conjunctions often seek from one match to a near one), then a
+ * branch-free binary search: its comparisons are unpredictable, and
+ * conditional moves cost less than mispredicted branches. */
+static inline int ls_postings_seek_in_block(const ls_postings *p, int i, uint32_t target)
+{
+    if (p->docs[i] >= target)
+        return i;
+    if (i + 1 < p->n && p->docs[i + 1] >= target)
+        return i + 1;
+    const uint32_t *base = p->docs + i + 1;
+    int len = p->n - (i + 1);
+    while (len > 1) {
+        int half = len / 2;
+        base = base[half] < target ? base + half : base;
+        len -= half;
+    }
+    return (int)(base - p->docs) + (*base < target);
+}
+
+/* ls_postings_next() and ls_postings_seek() with their common cases
+ * (within the loaded block) inline: conjunctions and phrases call them for
+ * nearly every entry. */
+static inline uint32_t ls_postings_next_fast(ls_postings *p)
+{
+    if (p->loaded && p->i + 1 < p->n && p->doc != LS_NO_DOC && p->started)
+        return p->doc = p->docs[++p->i];
+    return ls_postings_next(p);
+}
+
+static inline uint32_t ls_postings_seek_fast(ls_postings *p, uint32_t target)
+{
+    if (p->started) {
+        if (p->doc == LS_NO_DOC || p->doc >= target)
+            return p->doc;
+        if (p->loaded && p->i < p->n && p->docs[p->n - 1] >= target) {
+            p->i = ls_postings_seek_in_block(p, p->i, target);
+            return p->doc = p->docs[p->i];
+        }
+    }
+    return ls_postings_seek(p, target);
+}
+
 /* Frequencies of a full block are unpacked on first use: a conjunction
  * that only seeks through a block never pays for them. */
 void ls_postings_load_freqs(ls_postings *p);

@@ -24,12 +24,9 @@ typedef struct or_scorer {
     double power;
 } or_scorer;
 
-double ls_coord(uint32_t matched, uint32_t clauses, double power)
+double ls_coord_pow(uint32_t matched, uint32_t clauses, double power)
 {
-    if (!clauses || matched >= clauses)
-        return 1.0;
-    double f = (double)matched / (double)clauses;
-    return power == 1.0 ? f : pow(f, power);
+    return pow((double)matched / (double)clauses, power);
 }
 
 static uint32_t or_min(or_scorer *o)

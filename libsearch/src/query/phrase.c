@@ -25,6 +25,7 @@ typedef struct phrase_scorer {
     ls_scorer base;
     ls_scorer **terms;        /* in phrase order (owned) */
     ls_scorer **by_cost;      /* the same, rarest first: by_cost[0] leads */
+    ls_postings **post;       /* their postings, in by_cost order */
     uint32_t *offsets;
     size_t n;
     uint32_t span;            /* max offset + 1 */
@@ -97,53 +98,54 @@ static inline int below_floor(const phrase_scorer *ph, double floor, uint32_t tf
     return ls_inflate(ls_bm25_score(&ph->w, tf, len)) <= floor;
 }
 
-/* From the lead's current passage on, the next passage with the phrase. */
+/* From the lead's current passage on, the next passage with the phrase.
+ * The terms' postings are driven directly (their scorers' doc is not kept
+ * up to date inside a phrase). */
 static uint32_t settle(phrase_scorer *ph)
 {
-    ls_scorer *lead = ph->by_cost[0];
+    ls_postings *lead = ph->post[0];
     uint32_t d = lead->doc;
     while (d != LS_NO_DOC) {
-        const unsigned char *norm = ph->seg->norms + 4 * (size_t)d;
-        __builtin_prefetch(norm);
         double floor = d <= ph->base.floor_upto ? ph->base.floor : ph->base.floor_rest;
         int floored = floor > 0;
         uint32_t len = 0;
         if (floored) {
             len = ls_segment_norm(ph->seg, d, ph->field);
-            if (below_floor(ph, floor, ls_term_scorer_freq(lead), len)) {
+            if (below_floor(ph, floor, ls_postings_freq(lead), len)) {
                 ph->base.floored = 1;
-                d = ls_next(lead);
+                d = ls_postings_next_fast(lead);
                 continue;
             }
         }
         size_t i = 1;
+        uint32_t di = d;
         for (; i < ph->n; i++)
-            if (ls_seek(ph->by_cost[i], d) != d)
+            if ((di = ls_postings_seek_fast(ph->post[i], d)) != d)
                 break;
         if (i < ph->n) {
-            uint32_t di = ph->by_cost[i]->doc;
-            d = di == LS_NO_DOC ? LS_NO_DOC : ls_seek(lead, di);
+            d = di == LS_NO_DOC ? LS_NO_DOC : ls_postings_seek_fast(lead, di);
             continue;
         }
         if (floored) {
             uint32_t tf = UINT32_MAX;
             for (i = 0; i < ph->n; i++) {
-                uint32_t f = ls_term_scorer_freq(ph->terms[i]);
+                uint32_t f = ls_postings_freq(ph->post[i]);
                 if (f < tf)
                     tf = f;
             }
             if (below_floor(ph, floor, tf, len)) {
                 ph->base.floored = 1;
-                d = ls_next(lead);
+                d = ls_postings_next_fast(lead);
                 continue;
             }
         }
+        __builtin_prefetch(ph->seg->norms + 4 * (size_t)d);   /* for the score */
         if ((ph->freq = match(ph)) != 0 || ph->base.corrupt)
             break;
-        d = ls_next(lead);
+        d = ls_postings_next_fast(lead);
     }
     for (size_t i = 0; i < ph->n; i++)
-        ph->base.corrupt |= ph->terms[i]->corrupt;
+        ph->base.corrupt |= ph->post[i]->corrupt;
     if (ph->base.corrupt)
         d = LS_NO_DOC;
     return ph->base.doc = d;
@@ -154,12 +156,12 @@ static uint32_t ph_next(ls_scorer *s)
     phrase_scorer *ph = (phrase_scorer *)s;
     if (!ph->started) {
         ph->started = 1;
-        ls_seek(ph->by_cost[0], 0);
+        ls_postings_seek(ph->post[0], 0);
         return settle(ph);
     }
     if (s->doc == LS_NO_DOC)
         return LS_NO_DOC;
-    ls_next(ph->by_cost[0]);
+    ls_postings_next_fast(ph->post[0]);
     return settle(ph);
 }
 
@@ -169,7 +171,7 @@ static uint32_t ph_seek(ls_scorer *s, uint32_t target)
     if (ph->started && (s->doc == LS_NO_DOC || s->doc >= target))
         return s->doc;
     ph->started = 1;
-    ls_seek(ph->by_cost[0], target);
+    ls_postings_seek_fast(ph->post[0], target);
     return settle(ph);
 }
 
@@ -211,6 +213,7 @@ static void ph_free(ls_scorer *s)
     free(ph->pos_cap);
     free(ph->terms);
     free(ph->by_cost);
+    free(ph->post);
     free(ph->offsets);
     free(ph->starts);
     free(ph);
@@ -230,12 +233,13 @@ int ls_phrase_scorer(ls_scorer **out, ls_scorer **terms, const uint32_t *offsets
     *out = NULL;
     phrase_scorer *ph = calloc(1, sizeof *ph);
     if (!ph || !(ph->terms = malloc(n * sizeof *terms)) ||
-        !(ph->by_cost = malloc(n * sizeof *terms)) ||
+        !(ph->by_cost = malloc(n * sizeof *terms)) || !(ph->post = malloc(n * sizeof *ph->post)) ||
         !(ph->offsets = malloc(n * sizeof *offsets)) || !(ph->pos = calloc(n, sizeof *ph->pos)) ||
         !(ph->pos_cap = calloc(n, sizeof *ph->pos_cap))) {
         if (ph) {
             free(ph->terms);
             free(ph->by_cost);
+            free(ph->post);
             free(ph->offsets);
             free(ph->pos);
         }
@@ -247,6 +251,8 @@ int ls_phrase_scorer(ls_scorer **out, ls_scorer **terms, const uint32_t *offsets
     memcpy(ph->terms, terms, n * sizeof *terms);
     memcpy(ph->by_cost, terms, n * sizeof *terms);
     qsort(ph->by_cost, n, sizeof *terms, by_cost);
+    for (size_t i = 0; i < n; i++)
+        ph->post[i] = ls_term_scorer_postings(ph->by_cost[i]);
     memcpy(ph->offsets, offsets, n * sizeof *offsets);
     ph->n = n;
     ph->w = *w;

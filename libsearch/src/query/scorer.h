@@ -126,7 +126,15 @@ const int *ls_or_deps(const ls_scorer *s);
  * only shrink, so every bound stays a bound. */
 int ls_or_scorer_coord(ls_scorer **out, ls_scorer **kids, size_t n, uint32_t clauses,
                        double power);
-double ls_coord(uint32_t matched, uint32_t clauses, double power);
+double ls_coord_pow(uint32_t matched, uint32_t clauses, double power);
+/* (matched / clauses)^power, 1 without clauses or when all matched. */
+static inline double ls_coord(uint32_t matched, uint32_t clauses, double power)
+{
+    if (!clauses || matched >= clauses)
+        return 1.0;
+    return power == 1.0 ? (double)matched / (double)clauses
+                        : ls_coord_pow(matched, clauses, power);
+}
 int ls_and_scorer(ls_scorer **out, ls_scorer **kids, size_t n);
 /* must: a conjunction or NULL; should: optional extra scores (at least one
  * must match when must is NULL); not: excluded. */

@@ -37,7 +37,7 @@ double ls_bm25_idf(uint64_t df, uint64_t n)
 static uint32_t t_next(ls_scorer *s)
 {
     term_scorer *t = (term_scorer *)s;
-    s->doc = ls_postings_next(&t->p);
+    s->doc = ls_postings_next_fast(&t->p);
     s->corrupt |= t->p.corrupt;
     /* the length is read when the passage is scored: start loading it, and
      * that of a passage a few entries ahead (the norms are far larger
@@ -51,7 +51,7 @@ static uint32_t t_next(ls_scorer *s)
 static uint32_t t_seek(ls_scorer *s, uint32_t target)
 {
     term_scorer *t = (term_scorer *)s;
-    s->doc = ls_postings_seek(&t->p, target);
+    s->doc = ls_postings_seek_fast(&t->p, target);
     s->corrupt |= t->p.corrupt;
     return s->doc;
 }
