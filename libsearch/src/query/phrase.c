@@ -98,6 +98,17 @@ static inline int below_floor(const phrase_scorer *ph, double floor, uint32_t tf
     return ls_inflate(ls_bm25_score(&ph->w, tf, len)) <= floor;
 }
 
+/* The lead's next entry; the length of the one 8 entries ahead starts
+ * loading (the floor checks read the length of every lead entry). */
+static inline uint32_t lead_next(phrase_scorer *ph)
+{
+    ls_postings *lead = ph->post[0];
+    uint32_t d = ls_postings_next_fast(lead);
+    if (lead->i + 8 < lead->n)
+        __builtin_prefetch(ph->seg->norms + 4 * (size_t)lead->docs[lead->i + 8]);
+    return d;
+}
+
 /* From the lead's current passage on, the next passage with the phrase.
  * The terms' postings are driven directly (their scorers' doc is not kept
  * up to date inside a phrase). */
@@ -113,7 +124,7 @@ static uint32_t settle(phrase_scorer *ph)
             len = ls_segment_norm(ph->seg, d, ph->field);
             if (below_floor(ph, floor, ls_postings_freq(lead), len)) {
                 ph->base.floored = 1;
-                d = ls_postings_next_fast(lead);
+                d = lead_next(ph);
                 continue;
             }
         }
@@ -135,14 +146,14 @@ static uint32_t settle(phrase_scorer *ph)
             }
             if (below_floor(ph, floor, tf, len)) {
                 ph->base.floored = 1;
-                d = ls_postings_next_fast(lead);
+                d = lead_next(ph);
                 continue;
             }
         }
         __builtin_prefetch(ph->seg->norms + 4 * (size_t)d);   /* for the score */
         if ((ph->freq = match(ph)) != 0 || ph->base.corrupt)
             break;
-        d = ls_postings_next_fast(lead);
+        d = lead_next(ph);
     }
     for (size_t i = 0; i < ph->n; i++)
         ph->base.corrupt |= ph->post[i]->corrupt;
@@ -161,7 +172,7 @@ static uint32_t ph_next(ls_scorer *s)
     }
     if (s->doc == LS_NO_DOC)
         return LS_NO_DOC;
-    ls_postings_next_fast(ph->post[0]);
+    lead_next(ph);
     return settle(ph);
 }
 
