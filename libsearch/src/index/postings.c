@@ -212,6 +212,12 @@ int ls_postings_open(ls_postings *p, const ls_term_info *ti, const ls_map *doc_m
     if (p->last_doc >= ndocs)
         return ls_err_set(err, SRCH_ECORRUPT, "postings at %llu point past the segment",
                           (unsigned long long)ti->doc_off);
+    /* the first block is read soon: start loading it while the query's
+     * other lists are opened */
+    __builtin_prefetch(p->data);
+    __builtin_prefetch(p->data + 64);
+    __builtin_prefetch(p->data + 128);
+    __builtin_prefetch(p->skip + 64);
     return SRCH_OK;
 }
 

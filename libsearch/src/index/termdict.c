@@ -322,14 +322,10 @@ void ls_term_iter_seek(ls_term_iter *it, const ls_termdict *td, const unsigned c
     }
 }
 
-int ls_termdict_get(const ls_termdict *td, const unsigned char *key, size_t klen,
-                    ls_term_info *ti)
+/* Look key up in block b. */
+static int scan_block(const ls_termdict *td, int64_t b, const unsigned char *key, size_t klen,
+                      ls_term_info *ti)
 {
-    if (td->nblocks == 0 || klen == 0 || klen > LS_MAX_TERM_BYTES)
-        return 0;
-    int64_t b = find_block(td, key, klen);
-    if (b < 0)
-        return 0;
     /* Scan the block without rebuilding its keys: m is the length of the
      * common prefix of the previous entry and key (previous < key). An
      * entry sharing more than m bytes with the previous one is below key
@@ -409,4 +405,76 @@ int ls_termdict_get(const ls_termdict *td, const unsigned char *key, size_t klen
             return 0;
     }
     return 0;
+}
+
+int ls_termdict_get(const ls_termdict *td, const unsigned char *key, size_t klen,
+                    ls_term_info *ti)
+{
+    if (td->nblocks == 0 || klen == 0 || klen > LS_MAX_TERM_BYTES)
+        return 0;
+    int64_t b = find_block(td, key, klen);
+    if (b < 0)
+        return 0;
+    return scan_block(td, b, key, klen, ti);
+}
+
+int ls_termdict_get_batch(const ls_termdict *td, const unsigned char *const *keys,
+                          const size_t *klens, size_t n, ls_term_info *ti, signed char *found)
+{
+    enum { MAXB = 64 };
+    int64_t lo[MAXB], hi[MAXB], blk[MAXB];
+    uint64_t k8[MAXB];
+    int rc = 0;
+    for (size_t off = 0; off < n; off += MAXB) {
+        size_t m = n - off < MAXB ? n - off : MAXB;
+        const unsigned char *const *ks = keys + off;
+        const size_t *kl = klens + off;
+        int active = 0;
+        for (size_t i = 0; i < m; i++) {
+            blk[i] = -1;
+            lo[i] = 0;
+            hi[i] = td->nblocks == 0 || kl[i] == 0 || kl[i] > LS_MAX_TERM_BYTES
+                        ? -1
+                        : (int64_t)td->nblocks - 1;
+            k8[i] = key8(ks[i], kl[i]);
+            active += lo[i] <= hi[i];
+        }
+        /* the binary searches of every key in lockstep: each round loads
+         * all their probes at once */
+        while (active) {
+            for (size_t i = 0; i < m; i++)
+                if (lo[i] <= hi[i])
+                    __builtin_prefetch(&td->first8[lo[i] + (hi[i] - lo[i]) / 2]);
+            active = 0;
+            for (size_t i = 0; i < m; i++) {
+                if (lo[i] > hi[i])
+                    continue;
+                int64_t mid = lo[i] + (hi[i] - lo[i]) / 2;
+                uint64_t f8 = td->first8[mid];
+                if (f8 < k8[i] ||
+                    (f8 == k8[i] &&
+                     key_cmp(td->first[mid], td->first_len[mid], ks[i], kl[i]) <= 0)) {
+                    blk[i] = mid;
+                    lo[i] = mid + 1;
+                } else {
+                    hi[i] = mid - 1;
+                }
+                active += lo[i] <= hi[i];
+            }
+        }
+        for (size_t i = 0; i < m; i++)
+            if (blk[i] >= 0) {
+                const unsigned char *bp = td->map->data + td->block_off[blk[i]];
+                __builtin_prefetch(bp);
+                __builtin_prefetch(bp + 64);
+                __builtin_prefetch(bp + 128);
+            }
+        for (size_t i = 0; i < m; i++) {
+            int f = blk[i] < 0 ? 0 : scan_block(td, blk[i], ks[i], kl[i], &ti[off + i]);
+            found[off + i] = (signed char)f;
+            if (f < 0)
+                rc = -1;
+        }
+    }
+    return rc;
 }

@@ -69,6 +69,13 @@ void ls_termdict_close(ls_termdict *td);
 int ls_termdict_get(const ls_termdict *td, const unsigned char *key, size_t klen,
                     ls_term_info *ti);
 
+/* Look n keys up at once (their binary searches interleaved, so that the
+ * memory loads of one overlap those of the others): found[i] is 1 (ti[i]
+ * set), 0 or -1 as ls_termdict_get() would return. Returns 0, or -1 if a
+ * block is malformed. */
+int ls_termdict_get_batch(const ls_termdict *td, const unsigned char *const *keys,
+                          const size_t *klens, size_t n, ls_term_info *ti, signed char *found);
+
 /* Iteration in key order, from the first key >= a given key. */
 typedef struct ls_term_iter {
     const ls_termdict *td;

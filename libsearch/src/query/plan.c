@@ -68,28 +68,20 @@ typedef struct key_info {
     ls_term_info ti[];
 } key_info;
 
-static int key_info_of(ls_plan *p, const unsigned char *key, size_t klen, key_info **out)
+/* The key's entry from its term infos in every segment (tis[i].df == 0:
+ * absent from segment i). */
+static int key_info_add(ls_plan *p, const unsigned char *key, size_t klen,
+                        const ls_term_info *tis, key_info **out)
 {
-    ls_strmap_slot *s = ls_strmap_find(&p->idf, (const char *)key, klen);
-    if (s) {
-        *out = s->value;
-        return SRCH_OK;
-    }
     size_t nsegs = p->r->nsegs;
     key_info *ki = ls_arena_alloc(&p->idf.arena, sizeof *ki + nsegs * sizeof ki->ti[0]);
     if (!ki)
         return ls_err_set(p->err, SRCH_ENOMEM, "out of memory planning a query");
+    memcpy(ki->ti, tis, nsegs * sizeof *tis);
     uint64_t df = 0;
     for (size_t i = 0; i < nsegs; i++) {
-        const ls_rseg *seg = &p->r->segs[i];
-        int found = ls_termdict_get(&seg->seg->td, key, klen, &ki->ti[i]);
-        if (found < 0)
-            return ls_err_set(p->err, SRCH_ECORRUPT, "segment %s: malformed term dictionary",
-                              seg->seg->name);
-        if (!found) {
-            memset(&ki->ti[i], 0, sizeof ki->ti[i]);
+        if (ki->ti[i].df == 0)
             continue;
-        }
         uint64_t live;
         int rc = ls_reader_seg_df(p->r, i, key, klen, &ki->ti[i], &live, p->err);
         if (rc != SRCH_OK)
@@ -98,11 +90,138 @@ static int key_info_of(ls_plan *p, const unsigned char *key, size_t klen, key_in
     }
     ki->idf = ls_bm25_idf(df, p->n);
     int inserted;
-    if (!(s = ls_strmap_upsert(&p->idf, (const char *)key, klen, &inserted)))
+    ls_strmap_slot *s = ls_strmap_upsert(&p->idf, (const char *)key, klen, &inserted);
+    if (!s)
         return ls_err_set(p->err, SRCH_ENOMEM, "out of memory planning a query");
     s->value = ki;
-    *out = ki;
+    if (out)
+        *out = ki;
     return SRCH_OK;
+}
+
+static int key_info_of(ls_plan *p, const unsigned char *key, size_t klen, key_info **out)
+{
+    ls_strmap_slot *s = ls_strmap_find(&p->idf, (const char *)key, klen);
+    if (s) {
+        *out = s->value;
+        return SRCH_OK;
+    }
+    size_t nsegs = p->r->nsegs;
+    ls_term_info one[8], *tis = nsegs <= 8 ? one : calloc(nsegs, sizeof *tis);
+    if (!tis)
+        return ls_err_set(p->err, SRCH_ENOMEM, "out of memory planning a query");
+    int rc = SRCH_OK;
+    for (size_t i = 0; i < nsegs && rc == SRCH_OK; i++) {
+        const ls_rseg *seg = &p->r->segs[i];
+        int found = ls_termdict_get(&seg->seg->td, key, klen, &tis[i]);
+        if (found < 0)
+            rc = ls_err_set(p->err, SRCH_ECORRUPT, "segment %s: malformed term dictionary",
+                            seg->seg->name);
+        else if (!found)
+            memset(&tis[i], 0, sizeof tis[i]);
+    }
+    if (rc == SRCH_OK)
+        rc = key_info_add(p, key, klen, tis, out);
+    if (tis != one)
+        free(tis);
+    return rc;
+}
+
+/* The keys of the query's words and phrases, looked up together in each
+ * segment before any scorer is made: the term dictionary's memory loads of
+ * all of them overlap (ls_termdict_get_batch), and the postings headers of
+ * those found start loading. Prefixes are expanded apart. */
+#define BATCH_KEYS 64
+typedef struct keyset {
+    unsigned char buf[BATCH_KEYS * 48];
+    const unsigned char *key[BATCH_KEYS];
+    size_t len[BATCH_KEYS], used, n;
+} keyset;
+
+static void keyset_add(ls_plan *p, keyset *ks, unsigned char field, const char *s, size_t n,
+                       double boost)
+{
+    if (boost <= 0 || ks->n == BATCH_KEYS || ks->used + n + 1 > sizeof ks->buf)
+        return;
+    unsigned char *k = ks->buf + ks->used;
+    k[0] = field;
+    memcpy(k + 1, s, n);
+    for (size_t i = 0; i < ks->n; i++)
+        if (ks->len[i] == n + 1 && memcmp(ks->key[i], k, n + 1) == 0)
+            return;
+    if (ls_strmap_find(&p->idf, (const char *)k, n + 1))
+        return;
+    ks->key[ks->n] = k;
+    ks->len[ks->n++] = n + 1;
+    ks->used += n + 1;
+}
+
+static void keyset_collect(ls_plan *p, keyset *ks, const qnode *n)
+{
+    if (!n)
+        return;
+    int f = n->fields ? n->fields : p->fields;
+    switch (n->type) {
+    case Q_TERM:
+    case Q_PHRASE:
+        for (size_t i = 0; i < n->ntoks; i++) {
+            const qtoken *t = &n->toks[i];
+            if (f & SRCH_FIELD_BODY)
+                keyset_add(p, ks, LS_FIELD_BODY, t->term, t->term_len, 1);
+            if (f & SRCH_FIELD_TITLE)
+                keyset_add(p, ks, LS_FIELD_TITLE, t->term, t->term_len, p->title_weight);
+            if (n->type == Q_TERM && (f & SRCH_FIELD_BODY))
+                keyset_add(p, ks, LS_FIELD_WORD, t->word, t->word_len, p->exact_weight);
+        }
+        break;
+    case Q_PREFIX:
+        break;
+    default:
+        for (size_t i = 0; i < n->nkids; i++)
+            keyset_collect(p, ks, n->kids[i]);
+    }
+}
+
+static int prefetch_keys(ls_plan *p)
+{
+    keyset *ks = malloc(sizeof *ks);
+    if (!ks)
+        return ls_err_set(p->err, SRCH_ENOMEM, "out of memory planning a query");
+    ks->used = ks->n = 0;
+    keyset_collect(p, ks, p->q->root);
+    size_t nsegs = p->r->nsegs, n = ks->n;
+    int rc = SRCH_OK;
+    if (n == 0 || nsegs == 0) {
+        free(ks);
+        return rc;
+    }
+    ls_term_info *tis = calloc(n * nsegs, sizeof *tis);
+    ls_term_info *row = calloc(n, sizeof *row);
+    signed char *found = calloc(n, 1);
+    if (!tis || !row || !found)
+        rc = ls_err_set(p->err, SRCH_ENOMEM, "out of memory planning a query");
+    for (size_t s = 0; s < nsegs && rc == SRCH_OK; s++) {
+        const ls_segment *seg = p->r->segs[s].seg;
+        if (ls_termdict_get_batch(&seg->td, ks->key, ks->len, n, row, found) != 0) {
+            rc = ls_err_set(p->err, SRCH_ECORRUPT, "segment %s: malformed term dictionary",
+                            seg->name);
+            break;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (found[i] == 1) {
+                tis[i * nsegs + s] = row[i];
+                if (row[i].df > 1)   /* the postings header and skip entries */
+                    __builtin_prefetch(seg->maps[1].data + row[i].doc_off);
+            }
+        }
+    }
+    for (size_t i = 0; i < n && rc == SRCH_OK; i++)
+        rc = key_info_add(p, ks->key[i], ks->len[i], &tis[i * nsegs], NULL);
+    free(tis);
+    free(row);
+    free(found);
+    free(ks);
+    return rc;
 }
 
 int ls_plan_weights(ls_plan *p, const unsigned char *key, size_t klen, double boost,
@@ -277,7 +396,9 @@ int ls_plan_init(ls_plan *p, srch_reader *r, const srch_query *q, const ls_opts 
         ls_strmap_free(&p->idf);
         return ls_err_set(err, SRCH_ENOMEM, "out of memory planning a query");
     }
-    int rc = expand_all(p, q->root, x);
+    int rc = prefetch_keys(p);
+    if (rc == SRCH_OK)
+        rc = expand_all(p, q->root, x);
     if (rc != SRCH_OK)
         ls_plan_free(p);
     return rc;
