@@ -253,6 +253,20 @@ int ls_store_open(ls_store *s, const ls_map *m, ls_err *err)
     return SRCH_OK;
 }
 
+void ls_store_id_prefetch(const ls_store *s, uint32_t passage, int stage)
+{
+    if (passage >= s->npassages)
+        return;
+    const unsigned char *ix = s->iidx + 8 * (passage / LS_IDS_PER_BLOCK);
+    if (stage == 0) {
+        __builtin_prefetch(ix);
+        return;
+    }
+    uint64_t off = ls_get_u64(ix);
+    if (off < s->map->size)
+        __builtin_prefetch(s->map->data + off);
+}
+
 int ls_store_id(const ls_store *s, uint32_t passage, char *buf, size_t cap, size_t *id_len,
                 uint32_t *number)
 {

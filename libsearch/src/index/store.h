@@ -95,6 +95,11 @@ typedef struct ls_store {
 
 int ls_store_open(ls_store *s, const ls_map *m, ls_err *err);
 
+/* Start loading what ls_store_id() reads for a passage: stage 0 its id
+ * block's offset, stage 1 the block (after stage 0 for every passage of a
+ * batch, so that their loads overlap). */
+void ls_store_id_prefetch(const ls_store *s, uint32_t passage, int stage);
+
 /* The document id and passage number of a passage, without decompression.
  * id is copied into buf (cap bytes, NUL-terminated). */
 int ls_store_id(const ls_store *s, uint32_t passage, char *buf, size_t cap, size_t *id_len,

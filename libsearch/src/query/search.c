@@ -676,6 +676,14 @@ SRCH_API int srch_search(srch_results **out, srch_reader *r, const srch_query *q
         rc = ls_err_set(&err, SRCH_ENOMEM, "out of memory");
         goto done;
     }
+    /* the hits' ids: their id blocks' loads overlapped, in two rounds */
+    for (int stage = 0; stage < 2; stage++)
+        for (size_t i = 0; i < res->n; i++) {
+            uint32_t local;
+            const ls_rseg *s = ls_reader_locate(r, c.heap[first + i].gid, &local);
+            if (s)
+                ls_store_id_prefetch(&s->seg->store, local, stage);
+        }
     ls_buf raw = {0};
     for (size_t i = 0; i < res->n && rc == SRCH_OK; i++)
         rc = make_hit(res, r, q, &o, &c.heap[first + i], &res->hits[i], &raw, &err);
