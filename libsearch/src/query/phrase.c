@@ -151,6 +151,10 @@ static uint32_t settle(phrase_scorer *ph)
             }
         }
         __builtin_prefetch(ph->seg->norms + 4 * (size_t)d);   /* for the score */
+        for (i = 0; i < ph->n; i++) {   /* every term's positions at once */
+            __builtin_prefetch(ph->post[i]->pos_ptr);
+            __builtin_prefetch(ph->post[i]->pos_ptr + 64);
+        }
         if ((ph->freq = match(ph)) != 0 || ph->base.corrupt)
             break;
         d = lead_next(ph);
