@@ -672,12 +672,30 @@ void ls_memseg_delete_doc(ls_memseg *m, uint32_t first, uint32_t count)
 
 /* ------------------------------------------------------------------- flush */
 
+/* Terms sorted by key: the first 8 bytes (big-endian, zero-padded) sit in
+ * the array, so that most comparisons touch no term. */
+typedef struct sterm {
+    uint64_t k8;
+    memterm *t;
+} sterm;
+
 static int cmp_terms(const void *a, const void *b)
 {
-    const memterm *x = *(const memterm *const *)a, *y = *(const memterm *const *)b;
+    const sterm *sx = a, *sy = b;
+    if (sx->k8 != sy->k8)
+        return sx->k8 < sy->k8 ? -1 : 1;
+    const memterm *x = sx->t, *y = sy->t;
     size_t n = x->klen < y->klen ? x->klen : y->klen;
     int c = memcmp(x->key, y->key, n);
     return c ? c : (x->klen > y->klen) - (x->klen < y->klen);
+}
+
+static uint64_t term_k8(const memterm *t)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < 8; i++)
+        v = v << 8 | (i < t->klen ? t->key[i] : 0);
+    return v;
 }
 
 static int cmp_ids(const void *a, const void *b)
@@ -816,10 +834,11 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int
 {
     *deletes = NULL;
     memterm **terms = malloc((m->nterms ? m->nterms : 1) * sizeof *terms);
+    sterm *st8 = malloc((m->nterms ? m->nterms : 1) * sizeof *st8);
     id_ref *ids = malloc((m->ndocs ? m->ndocs : 1) * sizeof *ids);
     ls_segment_writer w;
     int rc = SRCH_OK, opened = 0;
-    if (!terms || !ids) {
+    if (!terms || !st8 || !ids) {
         rc = ls_err_set(err, SRCH_ENOMEM, "out of memory flushing");
         goto done;
     }
@@ -832,9 +851,15 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int
     ls_segw_store_start(&st, &w, threads, write_store, &job);
     size_t n = 0;
     for (size_t i = 0; i <= m->mask; i++)
-        if (m->slots[i].t && m->slots[i].t->df)
-            terms[n++] = m->slots[i].t;
-    qsort(terms, n, sizeof *terms, cmp_terms);
+        if (m->slots[i].t && m->slots[i].t->df) {
+            st8[n].t = m->slots[i].t;
+            st8[n++].k8 = term_k8(m->slots[i].t);
+        }
+    qsort(st8, n, sizeof *st8, cmp_terms);
+    for (size_t i = 0; i < n; i++)
+        terms[i] = st8[i].t;
+    free(st8);
+    st8 = NULL;
     for (uint32_t p = 0; p < m->npassages && rc == SRCH_OK; p++)
         rc = ls_segw_norms(&w, m->norms[2 * p], m->norms[2 * p + 1]);
     /* terms in key order: body (B), ids (I), title (T), words (W) */
@@ -867,6 +892,7 @@ done:
     if (opened)
         ls_segw_abort(&w);
     free(terms);
+    free(st8);
     free(ids);
     return rc;
 }

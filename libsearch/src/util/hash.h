@@ -33,8 +33,16 @@ static inline uint64_t ls_hash_bytes(const void *data, size_t n)
         n -= 8;
     }
     if (n) {
+        /* the last n bytes as a little-endian number, without a call: an
+         * 8-byte load ending at the last byte when the whole is that long */
         uint64_t v = 0;
-        memcpy(&v, p, n);
+        if (p - (const unsigned char *)data >= 8 - (ptrdiff_t)n) {
+            memcpy(&v, p + n - 8, 8);
+            v >>= 8 * (8 - n);   /* (little-endian: the same number as the loop) */
+        } else {
+            for (size_t i = 0; i < n; i++)
+                v |= (uint64_t)p[i] << (8 * i);
+        }
         h = (h ^ v) * 0x94d049bb133111ebull;
     }
     return ls_hash_mix(h);
