@@ -43,8 +43,12 @@ static uint32_t t_next(ls_scorer *s)
      * that of a passage a few entries ahead (the norms are far larger
      * than the caches; a miss costs more than the whole scoring) */
     __builtin_prefetch(t->seg->norms + 4 * (size_t)(s->doc & 0x7FFFFFFF));
-    if (t->p.i + 8 < t->p.n)
+    if (t->p.i + 8 < t->p.n) {
+        if (t->p.i == 0)   /* a new block: the entries up to 8 ahead too */
+            for (int k = 1; k < 8; k++)
+                __builtin_prefetch(t->seg->norms + 4 * (size_t)t->p.docs[k]);
         __builtin_prefetch(t->seg->norms + 4 * (size_t)t->p.docs[t->p.i + 8]);
+    }
     return s->doc;
 }
 
