@@ -285,6 +285,59 @@ static size_t demote_dependents(const flat *f, size_t *order, size_t ness, const
     return w;
 }
 
+/* With coordination, a clause whose children together cannot make a
+ * passage enter when it is the only clause matched (their bounds times
+ * coord(1)) may be non-essential as a whole: every passage that can enter
+ * matches another clause too. When that spares more postings (by cost)
+ * than the prefix found by bound, order[] is rebuilt with that clause's
+ * children first (ascending bounds) and its size returned; else ness. */
+static size_t clause_non_essential(const flat *f, const double *bm, size_t *order, size_t ness,
+                                   double *ne_sum, uint32_t clauses, double power, double th)
+{
+    size_t n = f->n;
+    if (!f->masks || clauses < 2)
+        return ness;
+    uint64_t best_cost = 0;
+    for (size_t e = 0; e < ness; e++)
+        best_cost += f->kids[order[e]]->cost;
+    size_t best_from = n, best_to = n;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        double sum = 0;
+        uint64_t cost = 0;
+        for (; j < n && f->grp[j] == f->grp[i]; j++) {
+            sum += bm[j];
+            cost += f->kids[j]->cost;
+        }
+        if (cost > best_cost && ls_inflate(sum * ls_coord(1, clauses, power)) <= th) {
+            best_cost = cost;
+            best_from = i;
+            best_to = j;
+        }
+        i = j;
+    }
+    if (best_from == n)
+        return ness;
+    /* the clause's children first, then the others, each part in the
+     * ascending order of bounds order[] had */
+    size_t tmp[64], w = 0, m = 0;
+    double s = 0;
+    if (n > 64)
+        return ness;
+    for (size_t e = 0; e < n; e++)
+        if (order[e] >= best_from && order[e] < best_to) {
+            tmp[w++] = order[e];
+            s += bm[order[e]];
+        }
+    m = w;
+    for (size_t e = 0; e < n; e++)
+        if (order[e] < best_from || order[e] >= best_to)
+            tmp[w++] = order[e];
+    memcpy(order, tmp, n * sizeof *order);
+    *ne_sum = s;
+    return m;
+}
+
 /* A disjunction at the root: block-max MaxScore over its children. */
 static int run_maxscore(segrun *r, ls_scorer *root)
 {
@@ -346,6 +399,7 @@ static int run_maxscore(segrun *r, ls_scorer *root)
                 ne_sum += bm[order[ness]];
                 ness++;
             }
+            ness = clause_non_essential(&f, bm, order, ness, &ne_sum, clauses, power, theta(c));
             ness = demote_dependents(&f, order, ness, bm, &ne_sum);
             if (ness)
                 c->pruned = 1;   /* passages only they match are not visited */
