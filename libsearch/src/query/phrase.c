@@ -26,6 +26,10 @@ typedef struct phrase_scorer {
     ls_scorer **terms;        /* in phrase order (owned) */
     ls_scorer **by_cost;      /* the same, rarest first: by_cost[0] leads */
     ls_postings **post;       /* their postings, in by_cost order */
+    size_t *phr;              /* phrase index of by_cost[i] */
+    uint32_t *pos_doc;        /* per term (phrase order): passage whose
+                                 positions pos[] holds, or LS_NO_DOC */
+    uint32_t *pos_n;
     uint32_t *offsets;
     size_t n;
     uint32_t span;            /* max offset + 1 */
@@ -55,16 +59,58 @@ static int grow(uint32_t **v, size_t *cap, size_t need)
     return 0;
 }
 
+/* The positions of term i (phrase order) at its current passage, read
+ * once per passage. */
+static int load_positions(phrase_scorer *ph, size_t i, uint32_t *n)
+{
+    ls_postings *p = ls_term_scorer_postings(ph->terms[i]);
+    if (ph->pos_doc[i] == p->doc) {
+        *n = ph->pos_n[i];
+        return 0;
+    }
+    uint32_t f = ls_postings_freq(p);
+    if (grow(&ph->pos[i], &ph->pos_cap[i], f) != 0 ||
+        ls_postings_positions(p, ph->pos[i], f) != (int)f)
+        return -1;
+    ph->pos_doc[i] = p->doc;
+    ph->pos_n[i] = *n = f;
+    return 0;
+}
+
+/* Do the lead and the first other term (by cost) stand at their distance
+ * in the phrase somewhere in the passage? Checked before the rarer-still
+ * third term is sought: a passage with both words apart costs no seek in a
+ * long list. */
+static int pair_ok(phrase_scorer *ph)
+{
+    size_t a = ph->phr[0], b = ph->phr[1];
+    uint32_t na, nb;
+    if (load_positions(ph, a, &na) != 0 || load_positions(ph, b, &nb) != 0) {
+        ph->base.corrupt = 1;
+        return 0;
+    }
+    const uint32_t *pa = ph->pos[a], *pb = ph->pos[b];
+    uint32_t oa = ph->offsets[a], ob = ph->offsets[b];
+    size_t j = 0;
+    for (size_t k = 0; k < na; k++) {
+        if (pa[k] < oa)
+            continue;
+        uint64_t want = (uint64_t)pa[k] - oa + ob;
+        while (j < nb && pb[j] < want)
+            j++;
+        if (j < nb && pb[j] == want)
+            return 1;
+    }
+    return 0;
+}
+
 /* The matches at the conjunction's current passage; 0 if none. */
 static uint32_t match(phrase_scorer *ph)
 {
     size_t nc = 0;
     for (size_t i = 0; i < ph->n; i++) {
-        ls_postings *p = ls_term_scorer_postings(ph->terms[i]);
-        uint32_t f = ls_postings_freq(p);
-        if (grow(&ph->pos[i], &ph->pos_cap[i], f) != 0)
-            return ph->base.corrupt = 1, 0;
-        if (ls_postings_positions(p, ph->pos[i], f) != (int)f)
+        uint32_t f;
+        if (load_positions(ph, i, &f) != 0)
             return ph->base.corrupt = 1, 0;
         if (i == 0) {
             if (grow(&ph->starts, &ph->starts_cap, f) != 0)
@@ -130,9 +176,21 @@ static uint32_t settle(phrase_scorer *ph)
         }
         size_t i = 1;
         uint32_t di = d;
-        for (; i < ph->n; i++)
+        int apart = 0;
+        for (; i < ph->n; i++) {
             if ((di = ls_postings_seek_fast(ph->post[i], d)) != d)
                 break;
+            if (i == 1 && ph->n > 2 && !pair_ok(ph)) {
+                apart = 1;
+                break;
+            }
+        }
+        if (apart) {
+            if (ph->base.corrupt)
+                break;
+            d = lead_next(ph);
+            continue;
+        }
         if (i < ph->n) {
             d = di == LS_NO_DOC ? LS_NO_DOC : ls_postings_seek_fast(lead, di);
             continue;
@@ -229,6 +287,9 @@ static void ph_free(ls_scorer *s)
     free(ph->terms);
     free(ph->by_cost);
     free(ph->post);
+    free(ph->phr);
+    free(ph->pos_doc);
+    free(ph->pos_n);
     free(ph->offsets);
     free(ph->starts);
     free(ph);
@@ -249,12 +310,17 @@ int ls_phrase_scorer(ls_scorer **out, ls_scorer **terms, const uint32_t *offsets
     phrase_scorer *ph = calloc(1, sizeof *ph);
     if (!ph || !(ph->terms = malloc(n * sizeof *terms)) ||
         !(ph->by_cost = malloc(n * sizeof *terms)) || !(ph->post = malloc(n * sizeof *ph->post)) ||
+        !(ph->phr = malloc(n * sizeof *ph->phr)) || !(ph->pos_doc = malloc(n * sizeof *ph->pos_doc)) ||
+        !(ph->pos_n = malloc(n * sizeof *ph->pos_n)) ||
         !(ph->offsets = malloc(n * sizeof *offsets)) || !(ph->pos = calloc(n, sizeof *ph->pos)) ||
         !(ph->pos_cap = calloc(n, sizeof *ph->pos_cap))) {
         if (ph) {
             free(ph->terms);
             free(ph->by_cost);
             free(ph->post);
+            free(ph->phr);
+            free(ph->pos_doc);
+            free(ph->pos_n);
             free(ph->offsets);
             free(ph->pos);
         }
@@ -266,8 +332,13 @@ int ls_phrase_scorer(ls_scorer **out, ls_scorer **terms, const uint32_t *offsets
     memcpy(ph->terms, terms, n * sizeof *terms);
     memcpy(ph->by_cost, terms, n * sizeof *terms);
     qsort(ph->by_cost, n, sizeof *terms, by_cost);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         ph->post[i] = ls_term_scorer_postings(ph->by_cost[i]);
+        for (size_t k = 0; k < n; k++)
+            if (terms[k] == ph->by_cost[i])
+                ph->phr[i] = k;
+        ph->pos_doc[i] = LS_NO_DOC;
+    }
     memcpy(ph->offsets, offsets, n * sizeof *offsets);
     ph->n = n;
     ph->w = *w;
