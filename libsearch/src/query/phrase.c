@@ -14,7 +14,9 @@
  * so that, given a floor by the driver (scorer.h), a passage is dropped as
  * soon as a bound shows it cannot enter the top k: first from the lead's
  * frequency and the passage's length (before seeking the other terms),
- * then from the smallest frequency (before reading positions).
+ * then from the smallest frequency (before reading positions). In longer
+ * phrases the two rarest terms must stand at their distance before the
+ * others are sought (pair_ok()).
  */
 #include <stdlib.h>
 #include <string.h>
