@@ -364,15 +364,8 @@ uint32_t ls_postings_next(ls_postings *p)
 
 uint32_t ls_postings_seek(ls_postings *p, uint32_t target)
 {
-    if (p->started) {
-        if (p->doc == LS_NO_DOC || p->doc >= target)
-            return p->doc;
-        /* the usual case: the target is in the block at hand */
-        if (p->loaded && p->i < p->n && p->docs[p->n - 1] >= target) {
-            p->i = ls_postings_seek_in_block(p, p->i, target);
-            return p->doc = p->docs[p->i];
-        }
-    }
+    if (ls_postings_seek_here(p, target))
+        return p->doc;
     if (target > p->last_doc) {
         p->started = 1;
         p->i = p->n;

@@ -159,17 +159,25 @@ static inline uint32_t ls_postings_next_fast(ls_postings *p)
     return ls_postings_next(p);
 }
 
+/* The seek's usual cases: already there, or the target in the block at
+ * hand. 1 if done (p->doc is the answer), 0 if the skip data is needed. */
+static inline int ls_postings_seek_here(ls_postings *p, uint32_t target)
+{
+    if (!p->started)
+        return 0;
+    if (p->doc == LS_NO_DOC || p->doc >= target)
+        return 1;
+    if (p->loaded && p->i < p->n && p->docs[p->n - 1] >= target) {
+        p->i = ls_postings_seek_in_block(p, p->i, target);
+        p->doc = p->docs[p->i];
+        return 1;
+    }
+    return 0;
+}
+
 static inline uint32_t ls_postings_seek_fast(ls_postings *p, uint32_t target)
 {
-    if (p->started) {
-        if (p->doc == LS_NO_DOC || p->doc >= target)
-            return p->doc;
-        if (p->loaded && p->i < p->n && p->docs[p->n - 1] >= target) {
-            p->i = ls_postings_seek_in_block(p, p->i, target);
-            return p->doc = p->docs[p->i];
-        }
-    }
-    return ls_postings_seek(p, target);
+    return ls_postings_seek_here(p, target) ? p->doc : ls_postings_seek(p, target);
 }
 
 /* Frequencies of a full block are unpacked on first use: a conjunction

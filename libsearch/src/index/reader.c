@@ -52,6 +52,12 @@ SRCH_API const char *srch_reader_errmsg(const srch_reader *r)
 
 /* Build a snapshot of manifest m, taking segments from `old` when they are
  * the same. */
+static void preload_segment(const ls_segment *s)
+{
+    for (int k = 0; k < LS_SEGMENT_FILES; k++)
+        ls_map_populate(&s->maps[k]);
+}
+
 static int build(srch_reader **out, const char *dir, ls_manifest *m, const srch_reader *old,
                  ls_err *err)
 {
@@ -82,8 +88,7 @@ static int build(srch_reader **out, const char *dir, ls_manifest *m, const srch_
         } else if ((rc = ls_segment_open(&s->seg, dir, meta, LS_MAP_VERIFY_SMALL, err)) != SRCH_OK) {
             break;
         } else if (old && atomic_load(&old->preload)) {
-            for (int k = 0; k < LS_SEGMENT_FILES; k++)
-                ls_map_populate(&s->seg->maps[k]);
+            preload_segment(s->seg);
         }
         if (same && (same->del ? same->del->gen : 0) == meta->del_gen) {
             s->del = same->del;
@@ -178,8 +183,7 @@ SRCH_API int srch_reader_preload(srch_reader *r)
         return ls_err_set(NULL, SRCH_EINVAL, "srch_reader_preload: NULL reader");
     atomic_store(&r->preload, 1);
     for (size_t i = 0; i < r->nsegs; i++)
-        for (int k = 0; k < LS_SEGMENT_FILES; k++)
-            ls_map_populate(&r->segs[i].seg->maps[k]);
+        preload_segment(r->segs[i].seg);
     return SRCH_OK;
 }
 
@@ -252,26 +256,49 @@ int ls_reader_seg_df(srch_reader *r, size_t i, const unsigned char *key, size_t 
     return SRCH_OK;
 }
 
-int ls_reader_df(srch_reader *r, const unsigned char *key, size_t klen, uint64_t *df,
-                 ls_err *err)
+int ls_reader_lookup(srch_reader *r, const unsigned char *key, size_t klen, ls_term_info *tis,
+                     ls_err *err)
 {
-    uint64_t total = 0;
     for (size_t i = 0; i < r->nsegs; i++) {
-        ls_term_info ti;
-        int found = ls_termdict_get(&r->segs[i].seg->td, key, klen, &ti);
+        int found = ls_termdict_get(&r->segs[i].seg->td, key, klen, &tis[i]);
         if (found < 0)
             return ls_err_set(err, SRCH_ECORRUPT, "segment %s: malformed term dictionary",
                               r->segs[i].seg->name);
         if (!found)
+            memset(&tis[i], 0, sizeof tis[i]);
+    }
+    return SRCH_OK;
+}
+
+int ls_reader_tis_df(srch_reader *r, const unsigned char *key, size_t klen,
+                     const ls_term_info *tis, uint64_t *df, ls_err *err)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < r->nsegs; i++) {
+        if (tis[i].df == 0)
             continue;
         uint64_t live;
-        int rc = ls_reader_seg_df(r, i, key, klen, &ti, &live, err);
+        int rc = ls_reader_seg_df(r, i, key, klen, &tis[i], &live, err);
         if (rc != SRCH_OK)
             return rc;
         total += live;
     }
     *df = total;
     return SRCH_OK;
+}
+
+int ls_reader_df(srch_reader *r, const unsigned char *key, size_t klen, uint64_t *df,
+                 ls_err *err)
+{
+    ls_term_info one[8], *tis = r->nsegs <= 8 ? one : calloc(r->nsegs, sizeof *tis);
+    if (!tis)
+        return ls_err_set(err, SRCH_ENOMEM, "out of memory");
+    int rc = ls_reader_lookup(r, key, klen, tis, err);
+    if (rc == SRCH_OK)
+        rc = ls_reader_tis_df(r, key, klen, tis, df, err);
+    if (tis != one)
+        free(tis);
+    return rc;
 }
 
 SRCH_API const char *srch_file_kind_name(int kind)

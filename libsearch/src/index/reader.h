@@ -48,6 +48,12 @@ struct srch_reader {
  * SRCH_OK or an error (malformed postings). Thread-safe. */
 int ls_reader_df(srch_reader *r, const unsigned char *key, size_t klen, uint64_t *df,
                  ls_err *err);
+/* key's term info in every segment of the snapshot into tis[nsegs] (df 0:
+ * absent), and the live passages from such term infos. */
+int ls_reader_lookup(srch_reader *r, const unsigned char *key, size_t klen, ls_term_info *tis,
+                     ls_err *err);
+int ls_reader_tis_df(srch_reader *r, const unsigned char *key, size_t klen,
+                     const ls_term_info *tis, uint64_t *df, ls_err *err);
 /* The same in segment i only, whose dictionary gave ti for key. */
 int ls_reader_seg_df(srch_reader *r, size_t i, const unsigned char *key, size_t klen,
                      const ls_term_info *ti, uint64_t *df, ls_err *err);

@@ -190,6 +190,14 @@ static int key_cmp(const unsigned char *a, size_t alen, const unsigned char *b, 
     return c ? c : (alen > blen) - (alen < blen);
 }
 
+/* Is block b's first key <= key (k8: key8(key))? */
+static inline int first_le(const ls_termdict *td, int64_t b, const unsigned char *key, size_t klen,
+                           uint64_t k8)
+{
+    uint64_t f8 = td->first8[b];
+    return f8 < k8 || (f8 == k8 && key_cmp(td->first[b], td->first_len[b], key, klen) <= 0);
+}
+
 /* The last block whose first key <= key, or -1. */
 static int64_t find_block(const ls_termdict *td, const unsigned char *key, size_t klen)
 {
@@ -197,8 +205,7 @@ static int64_t find_block(const ls_termdict *td, const unsigned char *key, size_
     uint64_t k8 = key8(key, klen);
     while (lo <= hi) {
         int64_t mid = lo + (hi - lo) / 2;
-        uint64_t f8 = td->first8[mid];
-        if (f8 < k8 || (f8 == k8 && key_cmp(td->first[mid], td->first_len[mid], key, klen) <= 0)) {
+        if (first_le(td, mid, key, klen, k8)) {
             found = mid;
             lo = mid + 1;
         } else {
@@ -450,10 +457,7 @@ int ls_termdict_get_batch(const ls_termdict *td, const unsigned char *const *key
                 if (lo[i] > hi[i])
                     continue;
                 int64_t mid = lo[i] + (hi[i] - lo[i]) / 2;
-                uint64_t f8 = td->first8[mid];
-                if (f8 < k8[i] ||
-                    (f8 == k8[i] &&
-                     key_cmp(td->first[mid], td->first_len[mid], ks[i], kl[i]) <= 0)) {
+                if (first_le(td, mid, ks[i], kl[i], k8[i])) {
                     blk[i] = mid;
                     lo[i] = mid + 1;
                 } else {

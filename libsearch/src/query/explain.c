@@ -67,12 +67,12 @@ static void explain_key(ls_plan *p, const ls_rseg *seg, uint32_t local, text *t,
     int norm = ls_field_norm(field);
     ls_bm25 w;
     uint64_t df = 0;
+    ls_term_info ti;
     if (ls_plan_weights(p, key, n + 1, boost, norm, &w) != SRCH_OK ||
-        ls_reader_df(p->r, key, n + 1, &df, NULL) != SRCH_OK)
+        ls_plan_key(p, key, n + 1, seg, &df, &ti) != SRCH_OK)
         return;
     uint32_t tf = 0;
-    ls_term_info ti;
-    if (ls_termdict_get(&seg->seg->td, key, n + 1, &ti) == 1) {
+    if (ti.df > 0) {
         ls_postings post;
         if (ls_segment_postings(seg->seg, key, &ti, &post, NULL) == SRCH_OK &&
             ls_postings_seek(&post, local) == local)

@@ -65,6 +65,7 @@ int ls_opts_from(ls_opts *o, const srch_search_options *opts, ls_err *err)
  * info in each segment (df 0: absent), looked up once per search. */
 typedef struct key_info {
     double idf;
+    uint64_t df;              /* live passages with the key */
     ls_term_info ti[];
 } key_info;
 
@@ -78,17 +79,10 @@ static int key_info_add(ls_plan *p, const unsigned char *key, size_t klen,
     if (!ki)
         return ls_err_set(p->err, SRCH_ENOMEM, "out of memory planning a query");
     memcpy(ki->ti, tis, nsegs * sizeof *tis);
-    uint64_t df = 0;
-    for (size_t i = 0; i < nsegs; i++) {
-        if (ki->ti[i].df == 0)
-            continue;
-        uint64_t live;
-        int rc = ls_reader_seg_df(p->r, i, key, klen, &ki->ti[i], &live, p->err);
-        if (rc != SRCH_OK)
-            return rc;
-        df += live;
-    }
-    ki->idf = ls_bm25_idf(df, p->n);
+    int rc = ls_reader_tis_df(p->r, key, klen, ki->ti, &ki->df, p->err);
+    if (rc != SRCH_OK)
+        return rc;
+    ki->idf = ls_bm25_idf(ki->df, p->n);
     int inserted;
     ls_strmap_slot *s = ls_strmap_upsert(&p->idf, (const char *)key, klen, &inserted);
     if (!s)
@@ -110,16 +104,7 @@ static int key_info_of(ls_plan *p, const unsigned char *key, size_t klen, key_in
     ls_term_info one[8], *tis = nsegs <= 8 ? one : calloc(nsegs, sizeof *tis);
     if (!tis)
         return ls_err_set(p->err, SRCH_ENOMEM, "out of memory planning a query");
-    int rc = SRCH_OK;
-    for (size_t i = 0; i < nsegs && rc == SRCH_OK; i++) {
-        const ls_rseg *seg = &p->r->segs[i];
-        int found = ls_termdict_get(&seg->seg->td, key, klen, &tis[i]);
-        if (found < 0)
-            rc = ls_err_set(p->err, SRCH_ECORRUPT, "segment %s: malformed term dictionary",
-                            seg->seg->name);
-        else if (!found)
-            memset(&tis[i], 0, sizeof tis[i]);
-    }
+    int rc = ls_reader_lookup(p->r, key, klen, tis, p->err);
     if (rc == SRCH_OK)
         rc = key_info_add(p, key, klen, tis, out);
     if (tis != one)
@@ -222,6 +207,18 @@ static int prefetch_keys(ls_plan *p)
     free(found);
     free(ks);
     return rc;
+}
+
+int ls_plan_key(ls_plan *p, const unsigned char *key, size_t klen, const ls_rseg *seg,
+                uint64_t *df, ls_term_info *ti)
+{
+    key_info *ki;
+    int rc = key_info_of(p, key, klen, &ki);
+    if (rc != SRCH_OK)
+        return rc;
+    *df = ki->df;
+    *ti = ki->ti[seg - p->r->segs];
+    return SRCH_OK;
 }
 
 int ls_plan_weights(ls_plan *p, const unsigned char *key, size_t klen, double boost,

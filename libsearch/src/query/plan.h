@@ -63,4 +63,9 @@ int ls_plan_expansion(const ls_plan *p, const qnode *n, unsigned char field,
 int ls_plan_weights(ls_plan *p, const unsigned char *key, size_t klen, double boost,
                     int field, ls_bm25 *w);
 
+/* The live passages with a key (the snapshot's), and its term info in one
+ * segment (df 0: absent), as the plan looked them up (for explain). */
+int ls_plan_key(ls_plan *p, const unsigned char *key, size_t klen, const ls_rseg *seg,
+                uint64_t *df, ls_term_info *ti);
+
 #endif
