@@ -301,6 +301,17 @@ static void test_query_parse__errors_with_positions(void)
  * segment: each keeps its own stem ("abandonnée" stems to abandon,
  * "abandonnee" to abandonne), so phrases find both. And a prefix finds a
  * word of a title by its exact form, not its stem. */
+/* Add a document of one body text (and a title, or NULL). */
+static int add_text(srch_index *ix, const char *id, const char *title, const char *text)
+{
+    srch_document d = SRCH_DOCUMENT_INIT;
+    d.id = id;
+    d.title = title;
+    d.text = text;
+    d.text_len = strlen(text);
+    return srch_index_add(ix, &d);
+}
+
 static void test_query_semantics__accent_variants_keep_their_stems(void)
 {
     char dir[PATH_MAX + 32];
@@ -312,14 +323,8 @@ static void test_query_semantics__accent_variants_keep_their_stems(void)
         {"c", "tu es là"},              {"d", "il se tenait ès plus grands"},
         {"e", "D’une manière aiguë."},
     };
-    for (size_t i = 0; i < 5; i++) {
-        srch_document d = SRCH_DOCUMENT_INIT;
-        d.id = docs[i][0];
-        d.title = i == 4 ? "AIGUMENT" : NULL;   /* a word only in a title */
-        d.text = docs[i][1];
-        d.text_len = strlen(docs[i][1]);
-        CU_ASSERT_EQUAL_FATAL(srch_index_add(ix, &d), 0);
-    }
+    for (size_t i = 0; i < 5; i++)   /* "AIGUMENT": a word only in a title */
+        CU_ASSERT_EQUAL_FATAL(add_text(ix, docs[i][0], i == 4 ? "AIGUMENT" : NULL, docs[i][1]), 0);
     CU_ASSERT_EQUAL_FATAL(srch_index_commit(ix), 0);
     srch_index_close(ix);
     srch_reader *r;
@@ -398,11 +403,7 @@ static void test_query_semantics__exact_form_within_its_stem(void)
         {"x2", "maison abandonnee"},     {"x3", "maison abandonnée"},   /* segment 1 */
     };
     for (size_t i = 0; i < 4; i++) {
-        srch_document d = SRCH_DOCUMENT_INIT;
-        d.id = docs[i][0];
-        d.text = docs[i][1];
-        d.text_len = strlen(docs[i][1]);
-        CU_ASSERT_EQUAL_FATAL(srch_index_add(ix, &d), 0);
+        CU_ASSERT_EQUAL_FATAL(add_text(ix, docs[i][0], NULL, docs[i][1]), 0);
         if (i == 1)
             CU_ASSERT_EQUAL_FATAL(srch_index_commit(ix), 0);
     }
@@ -495,13 +496,8 @@ static void test_query_ranking__exact_form_first(void)
         {"c", "Une politique abandonnée."},
         {"d", "Un abandon de la politique."},
     };
-    for (size_t i = 0; i < 4; i++) {
-        srch_document d = SRCH_DOCUMENT_INIT;
-        d.id = docs[i][0];
-        d.text = docs[i][1];
-        d.text_len = strlen(docs[i][1]);
-        CU_ASSERT_EQUAL(srch_index_add(ix, &d), 0);
-    }
+    for (size_t i = 0; i < 4; i++)
+        CU_ASSERT_EQUAL(add_text(ix, docs[i][0], NULL, docs[i][1]), 0);
     CU_ASSERT_EQUAL_FATAL(srch_index_commit(ix), 0);
     srch_index_close(ix);
     srch_reader *r;
