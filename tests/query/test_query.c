@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "index/format.h"
+#include "index/manifest.h"
+#include "index/pairs.h"
 #include "index/reader.h"
 #include "index/termdict.h"
 #include "libsearch.h"
@@ -52,6 +54,15 @@ static void make_vocab(void)
         snprintf(suffix, sizeof suffix, "%c", 'a' + i % 26);
         strcat(vocab[i], suffix);
     }
+    /* French common words among the most frequent, so that phrases go
+     * through the common-word pairs (index/pairs.h) and are checked
+     * against the model like the others */
+    static const struct {
+        int i;
+        const char *word;
+    } common[] = {{0, "de"}, {2, "la"}, {4, "et"}, {7, "une"}, {11, "dans"}};
+    for (size_t k = 0; k < sizeof common / sizeof common[0]; k++)
+        strcpy(vocab[common[k].i], common[k].word);
 }
 
 static int zipf(unsigned long long *st)
@@ -437,6 +448,98 @@ static void test_query_semantics__exact_form_within_its_stem(void)
             CU_ASSERT_EQUAL_FATAL(srch_index_merge(ix, 1), 0);
     }
     srch_index_close(ix);
+}
+
+/* Is key (field byte + text) in the dictionary of segment i of r? */
+static int has_key(srch_reader *r, size_t i, const char *key)
+{
+    ls_term_info ti;
+    return ls_termdict_get(&r->segs[i].seg->td, (const unsigned char *)key, strlen(key), &ti) == 1;
+}
+
+static void pair_phrases(srch_reader *r)
+{
+    expect_ids(r, "\"la maison de verre\"", 0, "p1");
+    expect_ids(r, "\"de la\"", 0, "p2 p3 p5");
+    expect_ids(r, "\"maison de\"", 0, "p1 p5");
+    expect_ids(r, "\"de verre\"", 0, "p1 p5");
+    expect_ids(r, "\"verre de la\"", 0, "p3");
+    expect_ids(r, "\"maison verre\"", 0, "p3");           /* no common word: no pair */
+    expect_ids(r, "\"de la maison\" verre", 1, "");
+    expect_ids(r, "\"la maison\" NEAR/2 verre", 0, "p1");
+    /* a pair stands for two words: "la maison" ends where "de verre" starts */
+    expect_ids(r, "\"la maison\" NEAR/0 \"de verre\"", 0, "p1");
+    expect_ids(r, "\"de la\" NEAR/0 ville", 0, "p5");
+}
+
+/* Common-word pairs (index/pairs.h): indexed with the list's id in the
+ * manifest, used by phrases; a segment made with another list is searched
+ * through its words alone, and a merge with it drops the pairs. */
+static void test_query_semantics__common_word_pairs(void)
+{
+    char dir[PATH_MAX + 32];
+    snprintf(dir, sizeof dir, "%s/pairs", root);
+    srch_index *ix;
+    srch_index_options io = SRCH_INDEX_OPTIONS_INIT;
+    io.auto_merge = 0;
+    io.durable = 0;
+    CU_ASSERT_EQUAL_FATAL(srch_index_open(&ix, dir, &io), 0);
+    static const char *docs[][2] = {
+        {"p1", "la maison de verre"}, {"p2", "de la maison"}, {"p3", "maison verre de la"},
+        {"p4", "verre"},   /* segment 1 */
+        {"p5", "une maison de la ville de verre"},
+    };
+    for (size_t i = 0; i < 5; i++) {
+        CU_ASSERT_EQUAL_FATAL(add_text(ix, docs[i][0], NULL, docs[i][1]), 0);
+        if (i == 2)
+            CU_ASSERT_EQUAL_FATAL(srch_index_commit(ix), 0);
+    }
+    CU_ASSERT_EQUAL_FATAL(srch_index_commit(ix), 0);
+    srch_index_close(ix);
+    const ls_pairs *fr = ls_pairs_for("french");
+    CU_ASSERT_FATAL(fr != NULL && fr->id != 0);
+    CU_ASSERT(ls_pairs_for("english") == NULL);
+    srch_reader *r;
+    CU_ASSERT_EQUAL_FATAL(srch_reader_open(&r, dir), 0);
+    CU_ASSERT_EQUAL_FATAL(r->nsegs, 2);
+    for (size_t i = 0; i < 2; i++)
+        CU_ASSERT_EQUAL(r->segs[i].seg->meta.pairs, fr->id);
+    CU_ASSERT(has_key(r, 0, "Pla maison"));
+    CU_ASSERT(has_key(r, 0, "Pmaison de"));
+    CU_ASSERT(has_key(r, 0, "Pde verr"));
+    CU_ASSERT(has_key(r, 0, "Pverr de"));
+    CU_ASSERT(!has_key(r, 0, "Pmaison verr"));   /* neither is common */
+    CU_ASSERT(has_key(r, 1, "Pde la"));
+    pair_phrases(r);
+    srch_reader_close(r);
+
+    /* segment 1 as if made with another list */
+    ls_manifest m;
+    ls_err err = {0};
+    int in_place = 0;
+    CU_ASSERT_EQUAL_FATAL(ls_manifest_read_latest(&m, dir, &err), 0);
+    m.segs[1].pairs = fr->id ^ 1;
+    m.generation++;
+    CU_ASSERT_EQUAL_FATAL(ls_manifest_write(&m, dir, 0, &in_place, &err), 0);
+    ls_manifest_free(&m);
+    CU_ASSERT_EQUAL_FATAL(srch_reader_open(&r, dir), 0);
+    CU_ASSERT_EQUAL(r->segs[1].seg->meta.pairs, fr->id ^ 1);
+    pair_phrases(r);
+    srch_reader_close(r);
+
+    /* the merge of the two keeps no pair */
+    CU_ASSERT_EQUAL_FATAL(srch_index_open(&ix, dir, &io), 0);
+    CU_ASSERT_EQUAL_FATAL(srch_index_merge(ix, 1), 0);
+    srch_index_close(ix);
+    CU_ASSERT_EQUAL_FATAL(srch_reader_open(&r, dir), 0);
+    CU_ASSERT_EQUAL_FATAL(r->nsegs, 1);
+    CU_ASSERT_EQUAL(r->segs[0].seg->meta.pairs, 0);
+    CU_ASSERT(!has_key(r, 0, "Pla maison"));
+    CU_ASSERT(!has_key(r, 0, "Pde la"));
+    CU_ASSERT(has_key(r, 0, "Bmaison"));
+    pair_phrases(r);
+    srch_reader_close(r);
+    CU_ASSERT_EQUAL(srch_index_check(dir), SRCH_OK);
 }
 
 static void test_query_seed__examples_rank_first(void)
@@ -1337,6 +1440,7 @@ static const ls_test tests[] = {
     {"test_query_pruning__equals_exhaustive", test_query_pruning__equals_exhaustive},
     {"test_query_semantics__accent_variants_keep_their_stems", test_query_semantics__accent_variants_keep_their_stems},
     {"test_query_semantics__exact_form_within_its_stem", test_query_semantics__exact_form_within_its_stem},
+    {"test_query_semantics__common_word_pairs", test_query_semantics__common_word_pairs},
     {"test_query_bm25__matches_brute_force", test_query_bm25__matches_brute_force},
     {"test_query_bm25__prefix_matches_brute_force", test_query_bm25__prefix_matches_brute_force},
     {"test_query_merge__same_scores_after_merge", test_query_merge__same_scores_after_merge},

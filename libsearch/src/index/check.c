@@ -97,10 +97,19 @@ static int check_segment(const ls_segment *s, const ls_deletes *del, ls_err *err
     ls_term_iter_seek(&it, &s->td, (const unsigned char *)"", 0);
     while ((r = ls_term_iter_next(&it)) > 0) {
         unsigned char f = it.key[0];
-        if (f != LS_FIELD_BODY && f != LS_FIELD_ID && f != LS_FIELD_TITLE &&
+        if (f != LS_FIELD_BODY && f != LS_FIELD_ID && f != LS_FIELD_PAIR && f != LS_FIELD_TITLE &&
             f != LS_FIELD_TITLE_WORD && f != LS_FIELD_WORD) {
             rc = ls_err_set(err, SRCH_ECORRUPT, "%s: term with unknown field %u", s->name, f);
             break;
+        }
+        if (f == LS_FIELD_PAIR) {   /* two non-empty terms, one space between */
+            const unsigned char *sp = memchr(it.key + 1, ' ', it.klen - 1);
+            if (!sp || sp == it.key + 1 || sp == it.key + it.klen - 1 ||
+                memchr(sp + 1, ' ', (size_t)(it.key + it.klen - sp - 1))) {
+                rc = ls_err_set(err, SRCH_ECORRUPT, "%s: malformed pair key %.*s", s->name,
+                                (int)it.klen, it.key);
+                break;
+            }
         }
         size_t l = it.klen < prev_len ? it.klen : prev_len;
         int c = memcmp(prev, it.key, l);

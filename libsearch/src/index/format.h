@@ -32,16 +32,17 @@ extern const char *const ls_file_ext[];
 #define LS_SEGMENT_NAME_FMT "s%08llu"
 #define LS_MANIFEST_PREFIX "MANIFEST-"
 
-/* Fields: the first byte of every term key. Sorted: B < I < T < V < W. */
+/* Fields: the first byte of every term key. Sorted: B < I < P < T < V < W. */
 #define LS_FIELD_BODY 'B'      /* body, stemmed terms, with positions */
 #define LS_FIELD_ID 'I'        /* external document id, no positions */
+#define LS_FIELD_PAIR 'P'      /* body, two stems side by side (index/pairs.h) */
 #define LS_FIELD_TITLE 'T'     /* title, stemmed terms, with positions */
 #define LS_FIELD_TITLE_WORD 'V'   /* title, exact (unstemmed, folded) words */
 #define LS_FIELD_WORD 'W'      /* body, exact (unstemmed, folded) words */
 
 static inline int ls_field_has_positions(unsigned char field)
 {
-    return field == LS_FIELD_BODY || field == LS_FIELD_TITLE;
+    return field == LS_FIELD_BODY || field == LS_FIELD_TITLE || field == LS_FIELD_PAIR;
 }
 
 /* Fields with a length (norm) per passage, in .nrm order. */

@@ -98,7 +98,8 @@ int ls_manifest_read(ls_manifest *m, const char *dir, uint64_t generation, ls_er
         for (int k = 0; k < LS_SEGMENT_FILES; k++)
             s->sizes[k] = ls_get_u64(p + 56 + 8 * k);
         s->del_size = ls_get_u64(p + 96);
-        /* p + 104: reserved (12 bytes, zero) */
+        s->pairs = ls_get_u32(p + 104);
+        /* p + 108: reserved (8 bytes, zero) */
         if (s->id >= m->next_segment || s->ndeleted > s->npassages || s->ndocs > s->npassages ||
             s->ndeleted_docs > s->ndocs || s->npassages > LS_MAX_PASSAGES_PER_SEGMENT ||
             s->del_gen > generation || (s->del_gen == 0) != (s->ndeleted == 0))
@@ -172,6 +173,7 @@ int ls_manifest_write(ls_manifest *m, const char *dir, int durable, int *in_plac
         for (int k = 0; k < LS_SEGMENT_FILES; k++)
             ls_put_u64(r + 56 + 8 * k, s->sizes[k]);
         ls_put_u64(r + 96, s->del_size);
+        ls_put_u32(r + 104, s->pairs);
         ls_wfile_write(&w, r, sizeof r);
     }
     rc = ls_wfile_finish(&w, &m->size);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "index/pairs.h"
 #include "index/passage.h"
 #include "util/hash.h"
 #include "util/varint.h"
@@ -56,6 +57,7 @@ typedef struct id_ref {
 
 struct ls_memseg {
     size_t max_passage_bytes;
+    const ls_pairs *pairs;    /* common-word list, NULL: no pairs */
     tslot *slots;             /* term table */
     size_t mask, nterms;
     ls_strmap ids;            /* document id -> last document with it */
@@ -205,6 +207,11 @@ void ls_memseg_free(ls_memseg *m)
     free(m->deleted);
     free(m->positions);
     free(m);
+}
+
+void ls_memseg_set_pairs(ls_memseg *m, const ls_pairs *pairs)
+{
+    m->pairs = pairs;
 }
 
 void ls_memseg_reset(ls_memseg *m)
@@ -360,7 +367,26 @@ static int body_cb(void *ctx, const srch_token *t)
     q->pos = t->position;
     q->word_hash = key_hash((const unsigned char *)p->scratch.p + q->word_off, q->word_len);
     q->term_hash = key_hash((const unsigned char *)p->scratch.p + q->term_off, q->term_len);
+    q->pair_len = 0;
     p->npend++;
+    if (!p->pairs)
+        return 0;
+    /* the pair of the previous token and this one (index/pairs.h) */
+    int common = ls_pairs_common(p->pairs, t->term, t->term_len);
+    ls_pend *a = q - 1;
+    if (p->npend - 1 > p->span_first && (common || p->prev_common) && q->pos == a->pos + 1) {
+        unsigned char key[LS_MAX_TERM_BYTES];
+        size_t kl = ls_pairs_key(key, (const char *)p->scratch.p + a->term_off + 1, a->term_len - 1u, t->term,
+                                 t->term_len);
+        if (kl) {
+            a->pair_off = (uint32_t)p->scratch.len;
+            a->pair_len = (uint32_t)kl;
+            a->pair_hash = key_hash(key, kl);
+            if (ls_buf_add(&p->scratch, key, kl))
+                return p->failed = 1, -1;
+        }
+    }
+    p->prev_common = common;
     return 0;
 }
 
@@ -403,6 +429,7 @@ int ls_prep_analyze(ls_prep *p, srch_analyzer *a, const srch_document *doc,
                     size_t max_passage_bytes, ls_err *err)
 {
     p->doc = doc;
+    p->pairs = ls_pairs_for(srch_analyzer_language(a));
     p->nspans = 0;
     p->npend = 0;
     p->ntitle = 0;
@@ -432,6 +459,8 @@ int ls_prep_analyze(ls_prep *p, srch_analyzer *a, const srch_document *doc,
         rc = srch_analyze(a, doc->title, title_len, title_cb, p);
     for (size_t i = 0; i < p->nspans && rc == SRCH_OK; i++) {
         p->pstart[i] = (uint32_t)p->npend;
+        p->span_first = p->npend;
+        p->prev_common = 0;
         rc = srch_analyze(a, doc->text + p->spans[i].start, p->spans[i].end - p->spans[i].start,
                           body_cb, p);
     }
@@ -452,6 +481,10 @@ static int invert_passage(ls_memseg *m, const ls_prep *pr, size_t from, size_t t
     const ls_pend *pends = pr->pends;
     for (size_t i = from; i < to; i++)
         __builtin_prefetch(&m->slots[pends[i].word_hash & m->mask]);
+    if (m->pairs)
+        for (size_t i = from; i < to; i++)
+            if (pends[i].pair_len)
+                __builtin_prefetch(&m->slots[pends[i].pair_hash & m->mask]);
     for (size_t i = from; i < to; i++) {
         const tslot *s = &m->slots[pends[i].word_hash & m->mask];
         if (s->t && s->hash == pends[i].word_hash)
@@ -478,6 +511,17 @@ static int invert_passage(ls_memseg *m, const ls_prep *pr, size_t from, size_t t
                 w->mixed = 1;
         }
         if (add_occurrence(m, w, p, 0) != 0 || add_occurrence(m, stem, p, q->pos) != 0)
+            return -1;
+    }
+    if (!m->pairs)
+        return 0;
+    /* the pairs (their keys made by the analysis) */
+    for (size_t i = from; i < to; i++) {
+        const ls_pend *q = &pends[i];
+        if (!q->pair_len)
+            continue;
+        memterm *t = get_term(m, sc + q->pair_off, q->pair_len, q->pair_hash);
+        if (!t || add_occurrence(m, t, p, q->pos) != 0)
             return -1;
     }
     return 0;
@@ -845,6 +889,7 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int
     if ((rc = ls_segw_open(&w, dir, id, durable, err)) != SRCH_OK)
         goto done;
     opened = 1;
+    w.meta.pairs = m->pairs ? m->pairs->id : 0;
     /* the stored records in a second thread (or here, first) */
     store_job job = {m, &w, ids};
     ls_store_thread st;

@@ -18,7 +18,9 @@
  * document's passages) and become the id terms at flush.
  *
  * Indexed per passage: body terms (stemmed, with positions), body words
- * (folded, unstemmed, no positions), title terms (with positions) and
+ * (folded, unstemmed, no positions), with a common-word list the pairs of
+ * body terms side by side one of which is common (positions; their keys
+ * and hashes made by the analysis too), title terms (with positions) and
  * title words (no positions, for prefixes), the document's title repeated
  * for each of its passages, and for the document's first passage its id
  * (freq = number of passages).
@@ -29,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "index/pairs.h"
 #include "index/passage.h"
 #include "index/segment.h"
 #include "libsearch.h"
@@ -45,6 +48,8 @@ typedef struct ls_pend {
     uint32_t pos;
     uint32_t word_hash;       /* of the keys (computed by the analysis, so */
     uint32_t term_hash;       /* that the writer's thread only looks up) */
+    uint32_t pair_off, pair_len;   /* the pair key this token starts, or */
+    uint32_t pair_hash;            /* pair_len 0 (index/pairs.h) */
 } ls_pend;
 
 /* A document analyzed and ready to be added: ls_prep_analyze() fills it
@@ -66,6 +71,9 @@ typedef struct ls_prep {
     size_t ntitle, title_cap;
     ls_buf tscratch;
     int failed;
+    const ls_pairs *pairs;    /* the analyzer language's common words */
+    size_t span_first;        /* pends index of the passage's first token */
+    int prev_common;          /* the previous token's term is common */
 } ls_prep;
 
 int ls_prep_analyze(ls_prep *p, srch_analyzer *a, const srch_document *doc,
@@ -73,6 +81,9 @@ int ls_prep_analyze(ls_prep *p, srch_analyzer *a, const srch_document *doc,
 void ls_prep_free(ls_prep *p);
 
 int ls_memseg_new(ls_memseg **out, size_t max_passage_bytes, ls_err *err);
+/* Index common-word pairs with this list (index/pairs.h; NULL: none, the
+ * default). Set before the first document, never changed after. */
+void ls_memseg_set_pairs(ls_memseg *m, const ls_pairs *pairs);
 void ls_memseg_free(ls_memseg *m);
 /* Forget every document (after a flush or a rollback). */
 void ls_memseg_reset(ls_memseg *m);

@@ -198,6 +198,11 @@ int ls_merge(const char *dir, ls_segment *const *segs, ls_deletes *const *dels, 
     if ((rc = ls_segw_open(&w, dir, id, durable, err)) != SRCH_OK)
         goto done;
     opened = 1;
+    /* the pairs are kept when every input was made with the same list */
+    w.meta.pairs = n ? segs[0]->meta.pairs : 0;
+    for (size_t i = 1; i < n; i++)
+        if (segs[i]->meta.pairs != w.meta.pairs)
+            w.meta.pairs = 0;
     store_job job = {&w, in, segs, n};
     ls_store_thread st;
     ls_segw_store_start(&st, &w, threads, merge_stores, &job);
@@ -223,6 +228,8 @@ int ls_merge(const char *dir, ls_segment *const *segs, ls_deletes *const *dels, 
         size_t klen = min->it.klen;
         memcpy(key, min->it.key, klen);
         ls_segw_term_begin(&w, key, klen);
+        /* pairs made with different lists are dropped (written empty) */
+        int drop = key[0] == LS_FIELD_PAIR && w.meta.pairs == 0;
         /* an exact word keeps its stem if every input agrees on it */
         uint32_t stem_len = min->it.ti.stem_len;
         for (size_t i = 0; i < n && rc == SRCH_OK; i++) {
@@ -231,7 +238,8 @@ int ls_merge(const char *dir, ls_segment *const *segs, ls_deletes *const *dels, 
             if (in[i].it.ti.stem_len != stem_len)
                 stem_len = 0;
             ls_segw_term_stem(&w, stem_len);
-            rc = copy_postings(&w, &in[i], &pos, &pos_cap, err);
+            if (!drop)
+                rc = copy_postings(&w, &in[i], &pos, &pos_cap, err);
             if (rc == SRCH_OK)
                 rc = advance(&in[i], err);
         }

@@ -39,6 +39,8 @@ typedef struct ls_segment_meta {
     uint64_t sum_len[LS_NORM_FIELDS];   /* over all passages, deleted too */
     uint64_t sizes[LS_SEGMENT_FILES];
     uint64_t del_size;
+    uint32_t pairs;           /* id of the common-word list of its P keys
+                                 (index/pairs.h), 0 = none */
 } ls_segment_meta;
 
 void ls_segment_name(char *buf, size_t cap, uint64_t id);

@@ -27,6 +27,7 @@
 #include "index/manifest.h"
 #include "index/memseg.h"
 #include "index/merger.h"
+#include "index/pairs.h"
 #include "index/pipeline.h"
 #include "index/policy.h"
 #include "index/segment.h"
@@ -305,7 +306,9 @@ SRCH_API int srch_index_open(srch_index **out, const char *path, const srch_inde
         if ((rc = open_committed_segments(ix)) != SRCH_OK)
             goto fail;
     }
-    if ((rc = ls_memseg_new(&ix->mem, ix->man.max_passage_bytes, &ix->err)) != SRCH_OK)
+    if ((rc = ls_memseg_new(&ix->mem, ix->man.max_passage_bytes, &ix->err)) == SRCH_OK)
+        ls_memseg_set_pairs(ix->mem, ls_pairs_for(ix->man.language));
+    if (rc != SRCH_OK)
         goto fail;
     if (opts->threads == 2 || (opts->threads == 0 && sysconf(_SC_NPROCESSORS_ONLN) > 1))
         if ((rc = ls_pipeline_new(&ix->pipe, ix->man.language, ix->man.max_passage_bytes,

@@ -34,7 +34,8 @@ typedef struct phrase_scorer {
     uint32_t *pos_n;
     uint32_t *offsets;
     size_t n;
-    uint32_t span;            /* max offset + 1 */
+    uint32_t span;            /* words of the phrase (a pair key stands
+                                 for two) */
     ls_bm25 w;
     const ls_segment *seg;
     int field;
@@ -306,7 +307,7 @@ static int by_cost(const void *x, const void *y)
 }
 
 int ls_phrase_scorer(ls_scorer **out, ls_scorer **terms, const uint32_t *offsets, size_t n,
-                     const ls_bm25 *w, const ls_segment *seg, int field)
+                     uint32_t span, const ls_bm25 *w, const ls_segment *seg, int field)
 {
     *out = NULL;
     phrase_scorer *ph = calloc(1, sizeof *ph);
@@ -346,9 +347,7 @@ int ls_phrase_scorer(ls_scorer **out, ls_scorer **terms, const uint32_t *offsets
     ph->w = *w;
     ph->seg = seg;
     ph->field = field;
-    for (size_t i = 0; i < n; i++)
-        if (offsets[i] + 1 > ph->span)
-            ph->span = offsets[i] + 1;
+    ph->span = span;
     ph->base.vt = &phrase_vt;
     ph->base.cost = ph->by_cost[0]->cost;
     uint32_t tf = UINT32_MAX, len = 0;

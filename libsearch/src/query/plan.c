@@ -141,6 +141,37 @@ static void keyset_add(ls_plan *p, keyset *ks, unsigned char field, const char *
     ks->used += n + 1;
 }
 
+/* Which words of a phrase start a pair (index/pairs.h): is_pair[i] when
+ * words i and i + 1 stand side by side and one of them is common. Returns
+ * the number of pairs. */
+static size_t phrase_pairs(const ls_plan *p, const qnode *n, unsigned char *is_pair)
+{
+    size_t np = 0;
+    for (size_t i = 0; i < n->ntoks; i++) {
+        const qtoken *a = &n->toks[i], *b = &n->toks[i + 1];
+        is_pair[i] = p->pairs && i + 1 < n->ntoks && b->pos == a->pos + 1 &&
+                     a->term_len + b->term_len + 2 <= LS_MAX_TERM_BYTES &&
+                     (ls_pairs_common(p->pairs, a->term, a->term_len) ||
+                      ls_pairs_common(p->pairs, b->term, b->term_len));
+        np += is_pair[i];
+    }
+    return np;
+}
+
+static void keyset_add_pairs(ls_plan *p, keyset *ks, const qnode *n)
+{
+    unsigned char is_pair[64], key[LS_MAX_TERM_BYTES];
+    if (n->ntoks > sizeof is_pair || !phrase_pairs(p, n, is_pair))
+        return;
+    for (size_t i = 0; i + 1 < n->ntoks; i++) {
+        const qtoken *a = &n->toks[i], *b = &n->toks[i + 1];
+        if (is_pair[i]) {
+            size_t kl = ls_pairs_key(key, a->term, a->term_len, b->term, b->term_len);
+            keyset_add(p, ks, key[0], (const char *)key + 1, kl - 1, 1);
+        }
+    }
+}
+
 static void keyset_collect(ls_plan *p, keyset *ks, const qnode *n)
 {
     if (!n)
@@ -158,6 +189,8 @@ static void keyset_collect(ls_plan *p, keyset *ks, const qnode *n)
             if (n->type == Q_TERM && (f & SRCH_FIELD_BODY))
                 keyset_add(p, ks, LS_FIELD_WORD, t->word, t->word_len, p->exact_weight);
         }
+        if (n->type == Q_PHRASE && (f & SRCH_FIELD_BODY))
+            keyset_add_pairs(p, ks, n);
         break;
     case Q_PREFIX:
         break;
@@ -383,6 +416,7 @@ int ls_plan_init(ls_plan *p, srch_reader *r, const srch_query *q, const ls_opts 
     p->coord = o->coord;
     p->fields = o->fields;
     p->max_expansion = o->max_expansion;
+    p->pairs = ls_pairs_for(r->man.language);
     p->n = r->live_passages;
     for (int f = 0; f < LS_NORM_FIELDS; f++)
         p->avglen[f] = ls_reader_avg_len(r, f);
@@ -541,7 +575,11 @@ static int term_node(ls_plan *p, const ls_rseg *seg, const qnode *n, ls_scorer *
     return rc;
 }
 
-/* The phrase of node n (a Q_TERM is a phrase of one) in one field. */
+/* The phrase of node n (a Q_TERM is a phrase of one) in one field. In the
+ * body of a segment indexed with the plan's common words, each pair of the
+ * phrase (phrase_pairs) is one key at the offset of its first word, and
+ * only the words no pair covers are looked up alone; the score is the
+ * same, with the idf of every word. */
 static int phrase_in(ls_plan *p, const ls_rseg *seg, const qnode *n, unsigned char field,
                      double boost, ls_scorer **out)
 {
@@ -551,34 +589,59 @@ static int phrase_in(ls_plan *p, const ls_rseg *seg, const qnode *n, unsigned ch
     unsigned char key[LS_MAX_TERM_BYTES];
     ls_scorer **terms = calloc(n->ntoks, sizeof *terms);
     uint32_t *offsets = calloc(n->ntoks, sizeof *offsets);
+    unsigned char *is_pair = calloc(n->ntoks, 1);
     int rc = SRCH_OK, norm = field == LS_FIELD_TITLE ? LS_NORM_TITLE : LS_NORM_BODY;
     ls_bm25 w = {0};
     double idf = 0;
-    if (!terms || !offsets) {
-        rc = ls_err_set(p->err, SRCH_ENOMEM, "out of memory");
+    size_t nt = 0;
+    uint32_t span = 0;
+    if (!terms || !offsets || !is_pair) {
+        rc = ls_err_set(p->err, SRCH_ENOMEM, "out of memory planning a query");
         goto done;
     }
+    if (field == LS_FIELD_BODY && p->pairs && seg->seg->meta.pairs == p->pairs->id)
+        phrase_pairs(p, n, is_pair);
     for (size_t i = 0; i < n->ntoks; i++) {
         const qtoken *t = &n->toks[i];
         if (t->term_len + 1 > sizeof key)
             goto done;
+        if (t->pos + 1 > span)
+            span = t->pos + 1;
         size_t klen = make_key(key, field, t->term, t->term_len);
-        rc = key_scorer(p, seg, key, klen, 1, &terms[i]);
-        if (rc != SRCH_OK || !terms[i])
+        if (is_pair[i] || (i > 0 && is_pair[i - 1])) {   /* in a pair: its idf only */
+            key_info *ki;
+            if ((rc = key_info_of(p, key, klen, &ki)) != SRCH_OK)
+                goto done;
+            idf += ki->idf;
+            if (!is_pair[i])
+                continue;
+            const qtoken *b = &n->toks[i + 1];
+            klen = ls_pairs_key(key, t->term, t->term_len, b->term, b->term_len);
+        } else {
+            rc = key_scorer(p, seg, key, klen, 1, &terms[nt]);
+            if (rc != SRCH_OK || !terms[nt])
+                goto done;
+            idf += ls_term_scorer_weights(terms[nt])->idf;
+            offsets[nt++] = t->pos;
+            continue;
+        }
+        rc = key_scorer(p, seg, key, klen, 1, &terms[nt]);
+        if (rc != SRCH_OK || !terms[nt])
             goto done;
-        idf += ls_term_scorer_weights(terms[i])->idf;
-        offsets[i] = t->pos;
+        offsets[nt++] = t->pos;
     }
     ls_bm25_init(&w, idf, boost, p->k1, p->b, p->avglen[norm]);
-    rc = ls_phrase_scorer(out, terms, offsets, n->ntoks, &w, seg->seg, norm);
+    rc = ls_phrase_scorer(out, terms, offsets, nt, span, &w, seg->seg, norm);
     free(terms);
     free(offsets);
+    free(is_pair);
     return rc;
 done:
-    for (size_t i = 0; terms && i < n->ntoks; i++)
+    for (size_t i = 0; terms && i < nt; i++)
         ls_scorer_free(terms[i]);
     free(terms);
     free(offsets);
+    free(is_pair);
     return rc;
 }
 

@@ -7,11 +7,14 @@
  * A query word becomes the disjunction of its keys in the fields searched:
  * B:term (body), T:term (title, times title_weight), and W:word (the exact
  * form, times exact_weight); a phrase, the disjunction of its body and title
- * phrases.
+ * phrases. In the body, a phrase's words side by side one of which is a
+ * common word are looked up as their pair key (index/pairs.h) in segments
+ * indexed with the same list.
  */
 #ifndef LS_PLAN_H
 #define LS_PLAN_H
 
+#include "index/pairs.h"
 #include "index/reader.h"
 #include "query/query.h"
 #include "query/scorer.h"
@@ -26,6 +29,7 @@ typedef struct ls_plan {
     size_t max_expansion;
     double avglen[LS_NORM_FIELDS];
     uint64_t n;               /* live passages */
+    const ls_pairs *pairs;    /* the index language's common words, or NULL */
     ls_strmap idf;            /* key -> double* (arena of the map) */
     struct plan_ext *ext;     /* prefix expansions */
     ls_err *err;

@@ -147,9 +147,10 @@ int ls_bool_scorer_coord(ls_scorer **out, ls_scorer *must, uint32_t nmust, ls_sc
                          double power);
 
 /* Phrases and proximity over term scorers that have positions. offsets[i]
- * is the position of term i within the phrase. */
+ * is the position of term i within the phrase (a pair key's is its first
+ * word's); span is the number of words of the phrase (for NEAR). */
 int ls_phrase_scorer(ls_scorer **out, ls_scorer **terms, const uint32_t *offsets, size_t n,
-                     const ls_bm25 *w, const ls_segment *seg, int field);
+                     uint32_t span, const ls_bm25 *w, const ls_segment *seg, int field);
 /* NEAR: groups (phrase scorers; a single word is a phrase of one) all
  * within `dist` words of each other; the score is the sum of the groups'
  * scores. Takes ownership of the groups. */
