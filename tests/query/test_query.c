@@ -499,6 +499,11 @@ static void test_query_semantics__common_word_pairs(void)
     const ls_pairs *fr = ls_pairs_for("french");
     CU_ASSERT_FATAL(fr != NULL && fr->id != 0);
     CU_ASSERT(ls_pairs_for("english") == NULL);
+    for (size_t i = 0; i < fr->n; i++)
+        CU_ASSERT(ls_pairs_common(fr, fr->words[i], strlen(fr->words[i])));
+    static const char *not_common[] = {"", "d", "dans", "les", "lee", "plu", "plusx", "pourquoi"};
+    for (size_t i = 0; i < sizeof not_common / sizeof not_common[0]; i++)
+        CU_ASSERT(!ls_pairs_common(fr, not_common[i], strlen(not_common[i])));
     srch_reader *r;
     CU_ASSERT_EQUAL_FATAL(srch_reader_open(&r, dir), 0);
     CU_ASSERT_EQUAL_FATAL(r->nsegs, 2);

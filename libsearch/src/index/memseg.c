@@ -718,28 +718,97 @@ void ls_memseg_delete_doc(ls_memseg *m, uint32_t first, uint32_t count)
 
 /* Terms sorted by key: the first 8 bytes (big-endian, zero-padded) sit in
  * the array, so that most comparisons touch no term. */
+/* A term to sort: the first 16 bytes of its key as two numbers that
+ * compare as the bytes do (zero-padded), so that the sort reads the
+ * entries themselves only to break a tie on 16 bytes. */
 typedef struct sterm {
-    uint64_t k8;
+    uint64_t k0, k1;
     memterm *t;
 } sterm;
 
-static int cmp_terms(const void *a, const void *b)
+static inline int sterm_lt(const sterm *a, const sterm *b)
 {
-    const sterm *sx = a, *sy = b;
-    if (sx->k8 != sy->k8)
-        return sx->k8 < sy->k8 ? -1 : 1;
-    const memterm *x = sx->t, *y = sy->t;
+    if (a->k0 != b->k0)
+        return a->k0 < b->k0;
+    if (a->k1 != b->k1)
+        return a->k1 < b->k1;
+    const memterm *x = a->t, *y = b->t;
     size_t n = x->klen < y->klen ? x->klen : y->klen;
     int c = memcmp(x->key, y->key, n);
-    return c ? c : (x->klen > y->klen) - (x->klen < y->klen);
+    return c ? c < 0 : x->klen < y->klen;
 }
 
-static uint64_t term_k8(const memterm *t)
+static void sterm_init(sterm *s, memterm *t)
 {
-    uint64_t v = 0;
-    for (size_t i = 0; i < 8; i++)
-        v = v << 8 | (i < t->klen ? t->key[i] : 0);
-    return v;
+    unsigned char b[16] = {0};
+    memcpy(b, t->key, t->klen < 16 ? t->klen : 16);
+    uint64_t k0 = 0, k1 = 0;
+    for (int i = 0; i < 8; i++) {
+        k0 = k0 << 8 | b[i];
+        k1 = k1 << 8 | b[8 + i];
+    }
+    s->k0 = k0;
+    s->k1 = k1;
+    s->t = t;
+}
+
+/* Sort v[0..n) (keys distinct) with tmp[n] as scratch: runs of 16 by
+ * insertion, then bottom-up merges, the comparison inlined. Returns the
+ * array that holds the result (v or tmp). */
+static sterm *sort_terms(sterm *v, sterm *tmp, size_t n)
+{
+    for (size_t lo = 0; lo < n; lo += 16) {
+        size_t hi = lo + 16 < n ? lo + 16 : n;
+        for (size_t i = lo + 1; i < hi; i++) {
+            sterm x = v[i];
+            size_t j = i;
+            for (; j > lo && sterm_lt(&x, &v[j - 1]); j--)
+                v[j] = v[j - 1];
+            v[j] = x;
+        }
+    }
+    sterm *src = v, *dst = tmp;
+    for (size_t width = 16; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t a = lo, b = mid, o = lo;
+            while (a < mid && b < hi)
+                dst[o++] = sterm_lt(&src[b], &src[a]) ? src[b++] : src[a++];
+            while (a < mid)
+                dst[o++] = src[a++];
+            while (b < hi)
+                dst[o++] = src[b++];
+        }
+        sterm *x = src;
+        src = dst;
+        dst = x;
+    }
+    return src;
+}
+
+/* Write terms[from, to): the entries of those a few places ahead, then
+ * their streams' first slices and their last passage's lengths, start
+ * loading (terms are in key order, their entries and slices anywhere). */
+static int write_term(ls_memseg *m, ls_segment_writer *w, const memterm *t);
+static int write_terms(ls_memseg *m, ls_segment_writer *w, memterm *const *terms, size_t from,
+                       size_t to)
+{
+    for (size_t i = from; i < to; i++) {
+        if (i + 16 < to)
+            __builtin_prefetch(terms[i + 16]);
+        if (i + 8 < to) {
+            const memterm *t = terms[i + 8];
+            __builtin_prefetch(m->pool + t->docs.head);
+            if (ls_field_has_positions(t->key[0]))
+                __builtin_prefetch(m->pool + t->pos.head);
+            __builtin_prefetch(m->norms + 2 * (size_t)t->last_doc);
+        }
+        int rc = write_term(m, w, terms[i]);
+        if (rc != SRCH_OK)
+            return rc;
+    }
+    return SRCH_OK;
 }
 
 static int cmp_ids(const void *a, const void *b)
@@ -878,7 +947,7 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int
 {
     *deletes = NULL;
     memterm **terms = malloc((m->nterms ? m->nterms : 1) * sizeof *terms);
-    sterm *st8 = malloc((m->nterms ? m->nterms : 1) * sizeof *st8);
+    sterm *st8 = malloc((m->nterms ? m->nterms : 1) * 2 * sizeof *st8);
     id_ref *ids = malloc((m->ndocs ? m->ndocs : 1) * sizeof *ids);
     ls_segment_writer w;
     int rc = SRCH_OK, opened = 0;
@@ -895,29 +964,38 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int
     ls_store_thread st;
     ls_segw_store_start(&st, &w, threads, write_store, &job);
     size_t n = 0;
-    for (size_t i = 0; i <= m->mask; i++)
-        if (m->slots[i].t && m->slots[i].t->df) {
-            st8[n].t = m->slots[i].t;
-            st8[n++].k8 = term_k8(m->slots[i].t);
-        }
-    qsort(st8, n, sizeof *st8, cmp_terms);
+    for (size_t i = 0; i <= m->mask; i++) {
+        if (i + 16 <= m->mask && m->slots[i + 16].t)
+            __builtin_prefetch(m->slots[i + 16].t);
+        memterm *t = m->slots[i].t;
+        if (t && t->df)
+            sterm_init(&st8[n++], t);
+    }
+    const sterm *sorted = sort_terms(st8, st8 + n, n);
     for (size_t i = 0; i < n; i++)
-        terms[i] = st8[i].t;
+        terms[i] = sorted[i].t;
     free(st8);
     st8 = NULL;
     for (uint32_t p = 0; p < m->npassages && rc == SRCH_OK; p++)
         rc = ls_segw_norms(&w, m->norms[2 * p], m->norms[2 * p + 1]);
     /* terms in key order: body (B), ids (I), title (T), words (W) */
-    size_t i = 0;
-    for (; i < n && rc == SRCH_OK && terms[i]->key[0] < LS_FIELD_ID; i++)
-        rc = write_term(m, &w, terms[i]);
+    size_t nb = 0;   /* the terms before the ids: binary search */
+    for (size_t hi = n; nb < hi;) {
+        size_t mid = nb + (hi - nb) / 2;
+        if (terms[mid]->key[0] < LS_FIELD_ID)
+            nb = mid + 1;
+        else
+            hi = mid;
+    }
+    if (rc == SRCH_OK)
+        rc = write_terms(m, &w, terms, 0, nb);
     rc = ls_segw_store_join(&st, rc);
     if (rc == SRCH_OK) {
         qsort(ids, m->ndocs, sizeof *ids, cmp_ids);
         rc = write_ids(&w, ids, m->ndocs);
     }
-    for (; i < n && rc == SRCH_OK; i++)
-        rc = write_term(m, &w, terms[i]);
+    if (rc == SRCH_OK)
+        rc = write_terms(m, &w, terms, nb, n);
     if (rc == SRCH_OK) {
         opened = 0;
         rc = ls_segw_finish(&w, meta);

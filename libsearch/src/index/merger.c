@@ -56,6 +56,9 @@ static int advance(input *in, ls_err *err)
         return ls_err_set(err, SRCH_ECORRUPT, "segment %s: malformed term dictionary",
                           in->seg->name);
     in->has = r;
+    /* a single passage (most terms): its lengths start loading now */
+    if (r && in->it.ti.df == 1 && in->it.ti.single_doc < in->seg->meta.npassages)
+        __builtin_prefetch(in->seg->norms + 4 * (size_t)in->it.ti.single_doc);
     return SRCH_OK;
 }
 
@@ -71,6 +74,8 @@ static int copy_postings(ls_segment_writer *w, input *in, uint32_t **pos, size_t
     if (rc != SRCH_OK)
         return rc;
     for (uint32_t d = ls_postings_next(&p); d != LS_NO_DOC; d = ls_postings_next(&p)) {
+        if (p.i + 8 < p.n)   /* the lengths are read at random: load ahead */
+            __builtin_prefetch(in->seg->norms + 4 * (size_t)p.docs[p.i + 8]);
         if (ls_deleted(in->del, d))
             continue;
         uint32_t f = ls_postings_freq(&p);
@@ -212,10 +217,13 @@ int ls_merge(const char *dir, ls_segment *const *segs, ls_deletes *const *dels, 
     }
     uint64_t copied = 0;
     while (rc == SRCH_OK) {
-        if (++copied % 8192 == 0)   /* keep the inputs' pages out of our RSS */
+        /* keep the inputs' pages out of our RSS; not the store's (the
+         * store thread's) nor the norms' (4 bytes a passage, read at
+         * random for every entry copied) */
+        if (++copied % 8192 == 0)
             for (size_t i = 0; i < n; i++)
                 for (int k = 0; k < LS_SEGMENT_FILES; k++)
-                    if (k != 4)   /* the store's are the store thread's */
+                    if (k != 3 && k != 4)
                         ls_map_release(&segs[i]->maps[k]);
         /* the smallest current key */
         input *min = NULL;

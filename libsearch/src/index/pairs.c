@@ -20,8 +20,15 @@ static const char *const french[] = {
     "on", "ou",  "par", "pas", "plus", "pour", "que", "qui", "se",  "son", "sur", "un",  "une",
 };
 
-static uint64_t french_packed[sizeof french / sizeof french[0]];
-static ls_pairs french_pairs = {0, french, french_packed, sizeof french / sizeof french[0], 0};
+#define TABLE 64   /* slots of the lookup table: a power of two, > 2 n */
+
+static inline unsigned slot_of(uint64_t v)
+{
+    return (unsigned)((v * 0x9E3779B97F4A7C15ull) >> 58) & (TABLE - 1);
+}
+
+static uint64_t french_table[TABLE];
+static ls_pairs french_pairs = {0, french, french_table, sizeof french / sizeof french[0], 0};
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void init_ids(void)
@@ -32,13 +39,17 @@ static void init_ids(void)
         crc = ls_crc32c(crc, french[i], len + 1);
         if (len > french_pairs.maxlen)
             french_pairs.maxlen = len;
+        if (len > 7 || 2 * french_pairs.n >= TABLE)   /* would not fit the table */
+            abort();
         uint64_t v = 0;
-        memcpy(&v, french[i], len);   /* len <= 7 (checked below) */
-        french_packed[i] = v | (uint64_t)len << 56;
+        memcpy(&v, french[i], len);
+        v |= (uint64_t)len << 56;
+        unsigned h = slot_of(v);
+        while (french_table[h])
+            h = (h + 1) & (TABLE - 1);
+        french_table[h] = v;
     }
     french_pairs.id = crc ? crc : 1;
-    if (french_pairs.maxlen > 7)   /* a list word would not fit ls_pairs_common's number */
-        abort();
 }
 
 const ls_pairs *ls_pairs_for(const char *language)
@@ -54,14 +65,17 @@ int ls_pairs_common(const ls_pairs *p, const char *term, size_t len)
     if (!p || len == 0 || len > p->maxlen)
         return 0;
     /* most terms are longer than every common word: only short ones get
-     * here, and their bytes (at most 8) are compared as one number */
+     * here, their bytes and length as one number, looked up in a small
+     * open-addressing table */
     uint64_t v = 0;
     memcpy(&v, term, len);
     v |= (uint64_t)len << 56;
-    for (size_t i = 0; i < p->n; i++)
-        if (p->packed[i] == v)
+    for (unsigned h = slot_of(v);; h = (h + 1) & (TABLE - 1)) {
+        if (p->table[h] == v)
             return 1;
-    return 0;
+        if (p->table[h] == 0)
+            return 0;
+    }
 }
 
 size_t ls_pairs_key(unsigned char *buf, const char *t1, size_t l1, const char *t2, size_t l2)

@@ -27,7 +27,8 @@
 typedef struct ls_pairs {
     uint32_t id;              /* never 0 */
     const char *const *words; /* stems, sorted, at most 7 bytes */
-    const uint64_t *packed;   /* each word's bytes and length as a number */
+    const uint64_t *table;    /* the words' bytes and lengths as numbers,
+                                 hashed (64 slots, 0 = empty) */
     size_t n;
     size_t maxlen;            /* of the longest word */
 } ls_pairs;
