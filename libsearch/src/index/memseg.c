@@ -490,6 +490,12 @@ static int invert_passage(ls_memseg *m, const ls_prep *pr, size_t from, size_t t
         if (s->t && s->hash == pends[i].word_hash)
             __builtin_prefetch(s->t);
     }
+    if (m->pairs)
+        for (size_t i = from; i < to; i++) {
+            const tslot *s = &m->slots[pends[i].pair_hash & m->mask];
+            if (pends[i].pair_len && s->t && s->hash == pends[i].pair_hash)
+                __builtin_prefetch(s->t);
+        }
     for (size_t i = from; i < to; i++) {
         const ls_pend *q = &pends[i];
         memterm *w = get_term(m, sc + q->word_off, q->word_len, q->word_hash);
@@ -718,51 +724,53 @@ void ls_memseg_delete_doc(ls_memseg *m, uint32_t first, uint32_t count)
 
 /* Terms sorted by key: the first 8 bytes (big-endian, zero-padded) sit in
  * the array, so that most comparisons touch no term. */
-/* A term to sort: the first 16 bytes of its key as two numbers that
- * compare as the bytes do (zero-padded), so that the sort reads the
- * entries themselves only to break a tie on 16 bytes. */
+/* A term to sort: the first 12 bytes of its key as two numbers that
+ * compare as the bytes do (zero-padded), and its index in the array of
+ * entries, so that the sort reads the entries themselves only to break a
+ * tie on 12 bytes, in 16 bytes a term. */
 typedef struct sterm {
-    uint64_t k0, k1;
-    memterm *t;
+    uint64_t k0;
+    uint32_t k1, i;
 } sterm;
 
-static inline int sterm_lt(const sterm *a, const sterm *b)
+static inline int sterm_lt(memterm *const *terms, const sterm *a, const sterm *b)
 {
     if (a->k0 != b->k0)
         return a->k0 < b->k0;
     if (a->k1 != b->k1)
         return a->k1 < b->k1;
-    const memterm *x = a->t, *y = b->t;
+    const memterm *x = terms[a->i], *y = terms[b->i];
     size_t n = x->klen < y->klen ? x->klen : y->klen;
     int c = memcmp(x->key, y->key, n);
     return c ? c < 0 : x->klen < y->klen;
 }
 
-static void sterm_init(sterm *s, memterm *t)
+static void sterm_init(sterm *s, const memterm *t, uint32_t i)
 {
-    unsigned char b[16] = {0};
-    memcpy(b, t->key, t->klen < 16 ? t->klen : 16);
-    uint64_t k0 = 0, k1 = 0;
-    for (int i = 0; i < 8; i++) {
-        k0 = k0 << 8 | b[i];
-        k1 = k1 << 8 | b[8 + i];
-    }
+    unsigned char b[12] = {0};
+    memcpy(b, t->key, t->klen < 12 ? t->klen : 12);
+    uint64_t k0 = 0;
+    uint32_t k1 = 0;
+    for (int k = 0; k < 8; k++)
+        k0 = k0 << 8 | b[k];
+    for (int k = 8; k < 12; k++)
+        k1 = k1 << 8 | b[k];
     s->k0 = k0;
     s->k1 = k1;
-    s->t = t;
+    s->i = i;
 }
 
 /* Sort v[0..n) (keys distinct) with tmp[n] as scratch: runs of 16 by
  * insertion, then bottom-up merges, the comparison inlined. Returns the
  * array that holds the result (v or tmp). */
-static sterm *sort_terms(sterm *v, sterm *tmp, size_t n)
+static sterm *sort_terms(memterm *const *terms, sterm *v, sterm *tmp, size_t n)
 {
     for (size_t lo = 0; lo < n; lo += 16) {
         size_t hi = lo + 16 < n ? lo + 16 : n;
         for (size_t i = lo + 1; i < hi; i++) {
             sterm x = v[i];
             size_t j = i;
-            for (; j > lo && sterm_lt(&x, &v[j - 1]); j--)
+            for (; j > lo && sterm_lt(terms, &x, &v[j - 1]); j--)
                 v[j] = v[j - 1];
             v[j] = x;
         }
@@ -774,7 +782,7 @@ static sterm *sort_terms(sterm *v, sterm *tmp, size_t n)
             size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
             size_t a = lo, b = mid, o = lo;
             while (a < mid && b < hi)
-                dst[o++] = sterm_lt(&src[b], &src[a]) ? src[b++] : src[a++];
+                dst[o++] = sterm_lt(terms, &src[b], &src[a]) ? src[b++] : src[a++];
             while (a < mid)
                 dst[o++] = src[a++];
             while (b < hi)
@@ -946,9 +954,12 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int
                     ls_segment_meta *meta, ls_deletes **deletes, ls_err *err)
 {
     *deletes = NULL;
-    memterm **terms = malloc((m->nterms ? m->nterms : 1) * sizeof *terms);
-    sterm *st8 = malloc((m->nterms ? m->nterms : 1) * 2 * sizeof *st8);
-    id_ref *ids = malloc((m->ndocs ? m->ndocs : 1) * sizeof *ids);
+    size_t terms_bytes = (m->nterms ? m->nterms : 1) * sizeof(memterm *);
+    size_t st8_bytes = (m->nterms ? m->nterms : 1) * 2 * sizeof(sterm);
+    size_t ids_bytes = (m->ndocs ? m->ndocs : 1) * sizeof(id_ref);
+    memterm **terms = ls_big_alloc(terms_bytes);
+    sterm *st8 = ls_big_alloc(st8_bytes);
+    id_ref *ids = ls_big_alloc(ids_bytes);
     ls_segment_writer w;
     int rc = SRCH_OK, opened = 0;
     if (!terms || !st8 || !ids) {
@@ -968,13 +979,20 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int
         if (i + 16 <= m->mask && m->slots[i + 16].t)
             __builtin_prefetch(m->slots[i + 16].t);
         memterm *t = m->slots[i].t;
-        if (t && t->df)
-            sterm_init(&st8[n++], t);
+        if (t && t->df) {
+            sterm_init(&st8[n], t, (uint32_t)n);
+            terms[n++] = t;
+        }
     }
-    const sterm *sorted = sort_terms(st8, st8 + n, n);
+    const sterm *sorted = sort_terms(terms, st8, st8 + n, n);
+    /* terms in key order, in place: the sorted indexes say where each
+     * comes from; the array of 8-byte pointers is rebuilt through the
+     * sterms (whose index field is free once read) */
     for (size_t i = 0; i < n; i++)
-        terms[i] = sorted[i].t;
-    free(st8);
+        ((sterm *)sorted)[i].k0 = (uint64_t)(uintptr_t)terms[sorted[i].i];
+    for (size_t i = 0; i < n; i++)
+        terms[i] = (memterm *)(uintptr_t)sorted[i].k0;
+    ls_big_free(st8, st8_bytes);
     st8 = NULL;
     for (uint32_t p = 0; p < m->npassages && rc == SRCH_OK; p++)
         rc = ls_segw_norms(&w, m->norms[2 * p], m->norms[2 * p + 1]);
@@ -1014,8 +1032,8 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int
 done:
     if (opened)
         ls_segw_abort(&w);
-    free(terms);
-    free(st8);
-    free(ids);
+    ls_big_free(terms, terms_bytes);
+    ls_big_free(st8, st8_bytes);
+    ls_big_free(ids, ids_bytes);
     return rc;
 }

@@ -41,9 +41,9 @@ static void init_ids(void)
             french_pairs.maxlen = len;
         if (len > 7 || 2 * french_pairs.n >= TABLE)   /* would not fit the table */
             abort();
-        uint64_t v = 0;
-        memcpy(&v, french[i], len);
-        v |= (uint64_t)len << 56;
+        uint64_t v = (uint64_t)len << 56;
+        for (size_t k = 0; k < len; k++)
+            v |= (uint64_t)(unsigned char)french[i][k] << (8 * k);
         unsigned h = slot_of(v);
         while (french_table[h])
             h = (h + 1) & (TABLE - 1);
@@ -67,9 +67,9 @@ int ls_pairs_common(const ls_pairs *p, const char *term, size_t len)
     /* most terms are longer than every common word: only short ones get
      * here, their bytes and length as one number, looked up in a small
      * open-addressing table */
-    uint64_t v = 0;
-    memcpy(&v, term, len);
-    v |= (uint64_t)len << 56;
+    uint64_t v = (uint64_t)len << 56;   /* built bytewise: no store to reload */
+    for (size_t i = 0; i < len; i++)
+        v |= (uint64_t)(unsigned char)term[i] << (8 * i);
     for (unsigned h = slot_of(v);; h = (h + 1) & (TABLE - 1)) {
         if (p->table[h] == v)
             return 1;

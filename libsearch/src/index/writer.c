@@ -471,6 +471,10 @@ static int flush(srch_index *ix)
     ls_err ignored;
     if (ix->all_ids.bits && ls_idfilter_add_segment(&ix->all_ids, w.seg, &ignored) != SRCH_OK)
         ls_idfilter_free(&ix->all_ids);
+    /* what the filter read of the new segment need not stay in our RSS
+     * (a few MB a segment): the pages fault back in when used */
+    for (int k = 0; k < LS_SEGMENT_FILES; k++)
+        ls_map_release(&w.seg->maps[k]);
     return SRCH_OK;
 }
 

@@ -467,3 +467,15 @@ void ls_lock_release(int fd)
         close(fd);
     }
 }
+
+void *ls_big_alloc(size_t n)
+{
+    void *p = mmap(NULL, n ? n : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void ls_big_free(void *p, size_t n)
+{
+    if (p)
+        munmap(p, n ? n : 1);
+}

@@ -93,6 +93,14 @@ void ls_map_release(const ls_map *m);
  * take no page fault. The pages are the page cache's, shared and clean. */
 void ls_map_populate(const ls_map *m);
 
+/* Large transient arrays (the flush's sort arrays): straight from mmap, so
+ * that freeing them returns the memory at once. malloc() would serve the
+ * next ones from its heap after the first free (glibc raises its mmap
+ * threshold to the size of a freed mapped block), where they stay in the
+ * RSS. NULL when out of memory; ls_big_free(NULL, n) does nothing. */
+void *ls_big_alloc(size_t n);
+void ls_big_free(void *p, size_t n);
+
 /* Recompute and compare the CRC of a mapped file (ls_map_open() does it;
  * `search check` calls it again on demand). */
 int ls_map_verify(const ls_map *m, const char *name, ls_err *err);
