@@ -16,21 +16,29 @@
 static const uint32_t slice_size[] = {16, 32, 64, 128, 256, 512, 1024, 2048};
 #define MAX_LEVEL (sizeof slice_size / sizeof slice_size[0] - 1)
 
+/* A byte stream in the pool (its slice level is kept by its owner, to
+ * pack the entry). */
 typedef struct stream {
     uint32_t head, cur, end;  /* pool offsets; end = link field of the slice */
-    uint8_t level;
 } stream;
 
+/* A term's entry: 57 bytes and its key. Most terms of a segment occur in
+ * one passage only: their passage stream is started by their second
+ * passage (docs.end == 0 until then), and their one entry stays here. */
 typedef struct memterm {
     uint32_t df;
     uint32_t last_doc;        /* passage being accumulated, UINT32_MAX none */
     uint32_t written_doc;     /* passage of the last entry written, -1 */
     uint32_t freq;            /* in last_doc */
     uint32_t last_pos;
-    stream docs, pos;
-    struct memterm *stem;     /* word entries: the body entry of their stem */
+    stream docs;              /* end == 0: not started */
+    union {
+        stream pos;           /* fields with positions */
+        struct memterm *stem; /* word entries: the body entry of their stem */
+    } u;
     uint32_t hash;
     uint16_t klen;
+    uint8_t docs_level, pos_level;
     uint8_t mixed;            /* word entries: some occurrence had another stem */
     unsigned char key[];      /* field byte + term */
 } memterm;
@@ -102,41 +110,41 @@ static int pool_alloc(ls_memseg *m, uint32_t size, uint32_t *off)
     return 0;
 }
 
-static int stream_init(ls_memseg *m, stream *s)
+static int stream_init(ls_memseg *m, stream *s, uint8_t *level)
 {
     uint32_t off;
     if (pool_alloc(m, slice_size[0], &off) != 0)
         return -1;
     s->head = s->cur = off;
     s->end = off + slice_size[0] - 4;
-    s->level = 0;
+    *level = 0;
     return 0;
 }
 
-static inline int stream_byte(ls_memseg *m, stream *s, unsigned char b)
+static inline int stream_byte(ls_memseg *m, stream *s, uint8_t *slevel, unsigned char b)
 {
     if (s->cur == s->end) {
-        uint8_t level = (uint8_t)(s->level < MAX_LEVEL ? s->level + 1u : MAX_LEVEL);
+        uint8_t level = (uint8_t)(*slevel < MAX_LEVEL ? *slevel + 1u : MAX_LEVEL);
         uint32_t off;
         if (pool_alloc(m, slice_size[level], &off) != 0)
             return -1;
         ls_put_u32(m->pool + s->end, off);
         s->cur = off;
         s->end = off + slice_size[level] - 4;
-        s->level = level;
+        *slevel = level;
     }
     m->pool[s->cur++] = b;
     return 0;
 }
 
-static inline int stream_varint(ls_memseg *m, stream *s, uint64_t v)
+static inline int stream_varint(ls_memseg *m, stream *s, uint8_t *level, uint64_t v)
 {
     while (v >= 0x80) {
-        if (stream_byte(m, s, (unsigned char)(v | 0x80)) != 0)
+        if (stream_byte(m, s, level, (unsigned char)(v | 0x80)) != 0)
             return -1;
         v >>= 7;
     }
-    return stream_byte(m, s, (unsigned char)v);
+    return stream_byte(m, s, level, (unsigned char)v);
 }
 
 typedef struct stream_reader {
@@ -286,22 +294,28 @@ static memterm *get_term(ls_memseg *m, const unsigned char *key, size_t klen, ui
         if (m->slots[i].hash == h && t->klen == klen && memcmp(t->key, key, klen) == 0)
             return t;
     }
-    if ((m->nterms + 1) * 2 > m->mask + 1) {
+    if ((m->nterms + 1) * 4 > (m->mask + 1) * 3) {   /* at most 3/4 full */
         if (grow_table(m) != 0)
             return NULL;
         for (i = h & m->mask; m->slots[i].t; i = (i + 1) & m->mask)
             ;
     }
     memterm *t = ls_arena_alloc(&m->arena, sizeof *t + klen);
-    if (!t || stream_init(m, &t->docs) != 0 ||
-        (ls_field_has_positions(key[0]) && stream_init(m, &t->pos) != 0))
+    if (!t)
         return NULL;
+    t->docs.head = t->docs.cur = t->docs.end = 0;   /* started by a second passage */
+    t->docs_level = 0;
+    if (ls_field_has_positions(key[0])) {
+        if (stream_init(m, &t->u.pos, &t->pos_level) != 0)
+            return NULL;
+    } else {
+        t->u.stem = NULL;
+    }
     t->df = 0;
     t->last_doc = UINT32_MAX;
     t->written_doc = UINT32_MAX;
     t->freq = 0;
     t->last_pos = 0;
-    t->stem = NULL;
     t->mixed = 0;
     t->hash = h;
     t->klen = (uint16_t)klen;
@@ -319,8 +333,10 @@ static int add_occurrence(ls_memseg *m, memterm *t, uint32_t p, uint32_t pos)
     if (t->last_doc != p) {
         if (t->last_doc != UINT32_MAX) {
             uint32_t delta = t->last_doc - t->written_doc;
-            if (stream_varint(m, &t->docs, (uint64_t)delta << 1 | (t->freq == 1)) != 0 ||
-                (t->freq != 1 && stream_varint(m, &t->docs, t->freq) != 0))
+            if ((t->docs.end == 0 && stream_init(m, &t->docs, &t->docs_level) != 0) ||
+                stream_varint(m, &t->docs, &t->docs_level,
+                              (uint64_t)delta << 1 | (t->freq == 1)) != 0 ||
+                (t->freq != 1 && stream_varint(m, &t->docs, &t->docs_level, t->freq) != 0))
                 return -1;
             t->written_doc = t->last_doc;
         }
@@ -331,7 +347,8 @@ static int add_occurrence(ls_memseg *m, memterm *t, uint32_t p, uint32_t pos)
     }
     t->freq++;
     if (ls_field_has_positions(t->key[0])) {
-        if (stream_varint(m, &t->pos, t->freq == 1 ? pos : pos - t->last_pos) != 0)
+        if (stream_varint(m, &t->u.pos, &t->pos_level,
+                          t->freq == 1 ? pos : pos - t->last_pos) != 0)
             return -1;
         t->last_pos = pos;
     }
@@ -505,14 +522,14 @@ static int invert_passage(ls_memseg *m, const ls_prep *pr, size_t from, size_t t
          * same key may stem differently ("abandonnée" and "abandonnee",
          * "ès" and "es": stems come from the accented form): the link
          * serves only the stem it was made for. */
-        memterm *stem = w->stem;
+        memterm *stem = w->u.stem;
         const unsigned char *k = sc + q->term_off;
         if (!stem || stem->hash != q->term_hash || stem->klen != q->term_len ||
             memcmp(stem->key, k, q->term_len) != 0) {
             if (!(stem = get_term(m, k, q->term_len, q->term_hash)))
                 return -1;
-            if (!w->stem)
-                w->stem = stem;
+            if (!w->u.stem)
+                w->u.stem = stem;
             else
                 w->mixed = 1;
         }
@@ -807,9 +824,10 @@ static int write_terms(ls_memseg *m, ls_segment_writer *w, memterm *const *terms
             __builtin_prefetch(terms[i + 16]);
         if (i + 8 < to) {
             const memterm *t = terms[i + 8];
-            __builtin_prefetch(m->pool + t->docs.head);
+            if (t->docs.end)
+                __builtin_prefetch(m->pool + t->docs.head);
             if (ls_field_has_positions(t->key[0]))
-                __builtin_prefetch(m->pool + t->pos.head);
+                __builtin_prefetch(m->pool + t->u.pos.head);
             __builtin_prefetch(m->norms + 2 * (size_t)t->last_doc);
         }
         int rc = write_term(m, w, terms[i]);
@@ -844,12 +862,13 @@ static int write_term(ls_memseg *m, ls_segment_writer *w, const memterm *t)
     stream_reader dr, pr = {0};
     reader_init(&dr, m, &t->docs);
     if (with_pos)
-        reader_init(&pr, m, &t->pos);
+        reader_init(&pr, m, &t->u.pos);
     ls_segw_term_begin(w, t->key, t->klen);
     /* an exact word whose occurrences all stem to a prefix of it */
-    if (t->key[0] == LS_FIELD_WORD && t->stem && !t->mixed && t->stem->klen <= t->klen &&
-        memcmp(t->stem->key + 1, t->key + 1, t->stem->klen - 1u) == 0)
-        ls_segw_term_stem(w, t->stem->klen - 1u);
+    const memterm *stem = t->key[0] == LS_FIELD_WORD ? t->u.stem : NULL;
+    if (stem && !t->mixed && stem->klen <= t->klen &&
+        memcmp(stem->key + 1, t->key + 1, stem->klen - 1u) == 0)
+        ls_segw_term_stem(w, stem->klen - 1u);
     uint32_t doc = UINT32_MAX;
     for (uint32_t i = 0; i < t->df; i++) {
         uint32_t freq;

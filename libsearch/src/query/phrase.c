@@ -16,7 +16,9 @@
  * frequency and the passage's length (before seeking the other terms),
  * then from the smallest frequency (before reading positions). In longer
  * phrases the two rarest terms must stand at their distance before the
- * others are sought (pair_ok()).
+ * others are sought (pair_ok()). A phrase that is one key (a common-word
+ * pair, index/pairs.h) takes its frequency from the postings, without
+ * positions, unless a NEAR reads its start positions.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,7 @@ typedef struct phrase_scorer {
     int field;
     uint32_t freq;            /* at the current passage */
     int started;
+    int need_starts;          /* a NEAR group: starts[] is read */
     uint32_t **pos;           /* per term, its positions at the passage */
     size_t *pos_cap;
     uint32_t *starts;         /* start positions of the matches */
@@ -110,6 +113,8 @@ static int pair_ok(phrase_scorer *ph)
 /* The matches at the conjunction's current passage; 0 if none. */
 static uint32_t match(phrase_scorer *ph)
 {
+    if (ph->n == 1 && !ph->need_starts)   /* one key (a pair): its frequency */
+        return ls_postings_freq(ph->post[0]);
     size_t nc = 0;
     for (size_t i = 0; i < ph->n; i++) {
         uint32_t f;
@@ -212,8 +217,8 @@ static uint32_t settle(phrase_scorer *ph)
             }
         }
         __builtin_prefetch(ph->seg->norms + 4 * (size_t)d);   /* for the score */
-        for (i = 0; i < ph->n; i++) {   /* every term's positions at once */
-            __builtin_prefetch(ph->post[i]->pos_ptr);
+        for (i = 0; (ph->n > 1 || ph->need_starts) && i < ph->n; i++) {
+            __builtin_prefetch(ph->post[i]->pos_ptr);   /* every term's positions */
             __builtin_prefetch(ph->post[i]->pos_ptr + 64);
         }
         if ((ph->freq = match(ph)) != 0 || ph->base.corrupt)
@@ -472,8 +477,10 @@ int ls_near_scorer(ls_scorer **out, ls_scorer **groups, size_t ngroups, uint32_t
             ls_scorer_free(groups[i]);
         return SRCH_ENOMEM;
     }
-    for (size_t i = 0; i < ngroups; i++)
+    for (size_t i = 0; i < ngroups; i++) {
         nr->groups[i] = (phrase_scorer *)groups[i];
+        nr->groups[i]->need_starts = 1;
+    }
     nr->n = ngroups;
     nr->dist = dist;
     ls_scorer **copy = malloc(ngroups * sizeof *copy);
