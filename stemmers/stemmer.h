@@ -21,7 +21,7 @@
 typedef struct ls_stemmer ls_stemmer;
 
 /* Cache budget (slot array and stored words and stems). */
-#define LS_STEM_CACHE_MAX_BYTES (32u << 20)
+#define LS_STEM_CACHE_MAX_BYTES (4u << 20)
 
 /* NULL-terminated list of canonical names, "none" last. Static. */
 const char *const *ls_stemmer_languages(void);
