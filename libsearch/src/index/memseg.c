@@ -828,7 +828,8 @@ static int write_terms(ls_memseg *m, ls_segment_writer *w, memterm *const *terms
                 __builtin_prefetch(m->pool + t->docs.head);
             if (ls_field_has_positions(t->key[0]))
                 __builtin_prefetch(m->pool + t->u.pos.head);
-            __builtin_prefetch(m->norms + 2 * (size_t)t->last_doc);
+            if (t->df > 1)
+                __builtin_prefetch(m->norms + 2 * (size_t)t->last_doc);
         }
         int rc = write_term(m, w, terms[i]);
         if (rc != SRCH_OK)
@@ -898,7 +899,10 @@ static int write_term(ls_memseg *m, ls_segment_writer *w, const memterm *t)
                 m->positions[k] = pos;
             }
         }
-        int rc = ls_pw_add(&w->pw, doc, freq, m->positions, field_len(m, t->key[0], doc));
+        /* a single entry's length is not kept (the entry is inlined in
+         * the dictionary, without bounds): not read either */
+        uint32_t len = t->df == 1 ? 0 : field_len(m, t->key[0], doc);
+        int rc = ls_pw_add(&w->pw, doc, freq, m->positions, len);
         if (rc != SRCH_OK)
             return rc;
     }
