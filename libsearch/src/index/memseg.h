@@ -7,14 +7,16 @@
  * << 1 | freq == 1, then freq if not 1) and positions (varints: first
  * absolute, then gaps). A stream is a chain of slices of growing size whose
  * last 4 bytes point to the next slice. The entry of a term's current
- * passage is written when the term shows up in a later passage, or at
- * flush. Stored data (document and passage records) and field lengths are
+ * passage is written when the term shows up in a later passage (which
+ * starts its passage stream: most terms never get one), or at flush. Stored data (document and passage records) and field lengths are
  * kept in flat buffers. ls_memseg_bytes() is what the RAM budget counts.
  *
  * Speed: a passage's tokens are analyzed into a batch, whose hash slots are
  * prefetched before the lookups; a token costs one lookup, of its word's
- * entry, which links to its stem's entry; a title's entries are looked up
- * once per document. Document ids are kept apart (a map from id to the
+ * entry, which links to its stem's entry (and one more when it starts a
+ * common-word pair); a title's entries are looked up once per document.
+ * The flush sorts the entries on 12-byte key prefixes and loads ahead the
+ * entries and slices it is about to write. Document ids are kept apart (a map from id to the
  * document's passages) and become the id terms at flush.
  *
  * Indexed per passage: body terms (stemmed, with positions), body words
