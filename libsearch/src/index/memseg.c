@@ -85,8 +85,6 @@ struct ls_memseg {
     unsigned char key[LS_MAX_TERM_BYTES];
     title_tok *title_toks;
     size_t ntitle, title_cap;
-    uint32_t *positions;
-    size_t positions_cap;
 };
 
 /* ------------------------------------------------------------------ slices */
@@ -213,7 +211,6 @@ void ls_memseg_free(ls_memseg *m)
     free(m->title_toks);
     free(m->norms);
     free(m->deleted);
-    free(m->positions);
     free(m);
 }
 
@@ -812,12 +809,24 @@ static sterm *sort_terms(memterm *const *terms, sterm *v, sterm *tmp, size_t n)
     return src;
 }
 
+/* Where write_term() puts a term: into the segment, or (the second half
+ * of a flush, written by another thread) into postings in memory and a
+ * term info per term, which the segment takes afterwards (flush_half). */
+typedef struct term_sink {
+    ls_segment_writer *segw;  /* the segment, or NULL */
+    ls_postings_writer *pw;   /* &segw->pw, or the one into memory */
+    ls_term_info *tis;        /* without segw: per term of the range */
+    uint32_t *stem_lens;
+    uint32_t *positions;      /* scratch */
+    size_t positions_cap;
+    ls_err *err;
+} term_sink;
+
 /* Write terms[from, to): the entries of those a few places ahead, then
  * their streams' first slices and their last passage's lengths, start
  * loading (terms are in key order, their entries and slices anywhere). */
-static int write_term(ls_memseg *m, ls_segment_writer *w, const memterm *t);
-static int write_terms(ls_memseg *m, ls_segment_writer *w, memterm *const *terms, size_t from,
-                       size_t to)
+static int write_term(ls_memseg *m, term_sink *k, const memterm *t, size_t slot);
+static int write_terms(ls_memseg *m, term_sink *k, memterm *const *terms, size_t from, size_t to)
 {
     for (size_t i = from; i < to; i++) {
         if (i + 16 < to)
@@ -831,11 +840,103 @@ static int write_terms(ls_memseg *m, ls_segment_writer *w, memterm *const *terms
             if (t->df > 1)
                 __builtin_prefetch(m->norms + 2 * (size_t)t->last_doc);
         }
-        int rc = write_term(m, w, terms[i]);
+        int rc = write_term(m, k, terms[i], i - from);
         if (rc != SRCH_OK)
             return rc;
     }
     return SRCH_OK;
+}
+
+/* The last terms of a flush, written by a second thread while the first
+ * writes the others: postings and positions into memory, appended to the
+ * segment's files once the first half is done, and the term infos then
+ * added to the dictionary with their offsets moved by what precedes. The
+ * postings data is position-independent (its offsets are relative to the
+ * term's start), so only the dictionary's offsets move. */
+typedef struct flush_half {
+    ls_memseg *m;
+    memterm *const *terms;
+    size_t from, to;
+    ls_wfile doc, pos;
+    ls_postings_writer pw;
+    term_sink sink;
+    ls_err err;
+    int rc;
+    pthread_t thread;
+    int started;
+} flush_half;
+
+static void *half_main(void *arg)
+{
+    flush_half *h = arg;
+    h->rc = write_terms(h->m, &h->sink, h->terms, h->from, h->to);
+    return NULL;
+}
+
+static void half_free(flush_half *h)
+{
+    ls_pw_free(&h->pw);
+    ls_wfile_mem_free(&h->doc);
+    ls_wfile_mem_free(&h->pos);
+    free(h->sink.tis);
+    free(h->sink.stem_lens);
+    free(h->sink.positions);
+}
+
+/* Start writing terms[from, to) in another thread; 0 if it could not be
+ * (the caller writes them itself). */
+static int half_start(flush_half *h, ls_memseg *m, memterm *const *terms, size_t from, size_t to)
+{
+    memset(h, 0, sizeof *h);
+    h->m = m;
+    h->terms = terms;
+    h->from = from;
+    h->to = to;
+    if (ls_wfile_open_mem(&h->doc, &h->err) != SRCH_OK ||
+        ls_wfile_open_mem(&h->pos, &h->err) != SRCH_OK)
+        goto fail;
+    ls_pw_init(&h->pw, &h->doc, &h->pos);
+    h->sink.pw = &h->pw;
+    h->sink.err = &h->err;
+    h->sink.tis = malloc((to - from) * sizeof *h->sink.tis);
+    h->sink.stem_lens = malloc((to - from) * sizeof *h->sink.stem_lens);
+    if (!h->sink.tis || !h->sink.stem_lens ||
+        pthread_create(&h->thread, NULL, half_main, h) != 0)
+        goto fail;
+    h->started = 1;
+    return 1;
+fail:
+    half_free(h);
+    memset(h, 0, sizeof *h);
+    return 0;
+}
+
+/* Wait for the second half and add it to the segment (rc: the first
+ * half's; the half is freed either way). */
+static int half_finish(flush_half *h, ls_segment_writer *w, int rc)
+{
+    pthread_join(h->thread, NULL);
+    if (rc == SRCH_OK && h->rc != SRCH_OK)
+        rc = ls_err_set(w->err, h->rc, "%s", h->err.msg);
+    if (rc == SRCH_OK) {
+        uint64_t doc_base = ls_wfile_offset(&w->files[1]);
+        uint64_t pos_base = ls_wfile_offset(&w->files[2]);
+        ls_wfile_write(&w->files[1], h->doc.buf, h->doc.len);
+        rc = ls_wfile_write(&w->files[2], h->pos.buf, h->pos.len);
+        if (rc == SRCH_OK)
+            rc = w->files[1].rc;
+        for (size_t i = h->from; i < h->to && rc == SRCH_OK; i++) {
+            ls_term_info *ti = &h->sink.tis[i - h->from];
+            const memterm *t = h->terms[i];
+            if (ti->df > 1)
+                ti->doc_off += doc_base;
+            if (ls_field_has_positions(t->key[0]))
+                ti->pos_off += pos_base;
+            rc = ls_segw_term_add(w, t->key, t->klen, ti, h->sink.stem_lens[i - h->from]);
+        }
+    }
+    half_free(h);
+    return rc;
 }
 
 static int cmp_ids(const void *a, const void *b)
@@ -857,19 +958,27 @@ static uint32_t field_len(const ls_memseg *m, unsigned char field, uint32_t p)
     return m->norms[2 * p + ls_field_norm(field)];
 }
 
-static int write_term(ls_memseg *m, ls_segment_writer *w, const memterm *t)
+static int write_term(ls_memseg *m, term_sink *k, const memterm *t, size_t slot)
 {
     int with_pos = ls_field_has_positions(t->key[0]);
     stream_reader dr, pr = {0};
     reader_init(&dr, m, &t->docs);
     if (with_pos)
         reader_init(&pr, m, &t->u.pos);
-    ls_segw_term_begin(w, t->key, t->klen);
+    if (k->segw)
+        ls_segw_term_begin(k->segw, t->key, t->klen);
+    else
+        ls_pw_begin(k->pw, with_pos);
     /* an exact word whose occurrences all stem to a prefix of it */
     const memterm *stem = t->key[0] == LS_FIELD_WORD ? t->u.stem : NULL;
+    uint32_t stem_len = 0;
     if (stem && !t->mixed && stem->klen <= t->klen &&
         memcmp(stem->key + 1, t->key + 1, stem->klen - 1u) == 0)
-        ls_segw_term_stem(w, stem->klen - 1u);
+        stem_len = stem->klen - 1u;
+    if (k->segw)
+        ls_segw_term_stem(k->segw, stem_len);
+    else
+        k->stem_lens[slot] = stem_len;
     uint32_t doc = UINT32_MAX;
     for (uint32_t i = 0; i < t->df; i++) {
         uint32_t freq;
@@ -882,31 +991,33 @@ static int write_term(ls_memseg *m, ls_segment_writer *w, const memterm *t)
             freq = t->freq;
         }
         if (with_pos) {
-            if (freq > m->positions_cap) {
-                size_t cap = m->positions_cap ? m->positions_cap : 64;
+            if (freq > k->positions_cap) {
+                size_t cap = k->positions_cap ? k->positions_cap : 64;
                 while (cap < freq)
                     cap *= 2;
-                uint32_t *v = realloc(m->positions, cap * sizeof *v);
+                uint32_t *v = realloc(k->positions, cap * sizeof *v);
                 if (!v)
-                    return ls_err_set(w->err, SRCH_ENOMEM, "out of memory flushing");
-                m->positions = v;
-                m->positions_cap = cap;
+                    return ls_err_set(k->err, SRCH_ENOMEM, "out of memory flushing");
+                k->positions = v;
+                k->positions_cap = cap;
             }
             uint32_t pos = 0;
-            for (uint32_t k = 0; k < freq; k++) {
+            for (uint32_t q = 0; q < freq; q++) {
                 uint32_t d = (uint32_t)reader_varint(&pr);
-                pos = k ? pos + d : d;
-                m->positions[k] = pos;
+                pos = q ? pos + d : d;
+                k->positions[q] = pos;
             }
         }
         /* a single entry's length is not kept (the entry is inlined in
          * the dictionary, without bounds): not read either */
         uint32_t len = t->df == 1 ? 0 : field_len(m, t->key[0], doc);
-        int rc = ls_pw_add(&w->pw, doc, freq, m->positions, len);
+        int rc = ls_pw_add(k->pw, doc, freq, k->positions, len);
         if (rc != SRCH_OK)
             return rc;
     }
-    return ls_segw_term_end(w);
+    if (k->segw)
+        return ls_segw_term_end(k->segw);
+    return ls_pw_end(k->pw, &k->tis[slot]);
 }
 
 /* The id terms: one key per distinct id, an entry per document with it. */
@@ -992,12 +1103,19 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int
     if ((rc = ls_segw_open(&w, dir, id, durable, err)) != SRCH_OK)
         goto done;
     opened = 1;
+    term_sink sink = {0};
+    sink.segw = &w;
+    sink.pw = &w.pw;
+    sink.err = err;
+    flush_half half;
+    half.started = 0;
     w.meta.pairs = m->pairs ? m->pairs->id : 0;
     /* the stored records in a second thread (or here, first) */
     store_job job = {m, &w, ids};
     ls_store_thread st;
     ls_segw_store_start(&st, &w, threads, write_store, &job);
     size_t n = 0;
+    uint64_t cost_body = 0, cost_rest = 0;   /* entries + terms, to split the work */
     for (size_t i = 0; i <= m->mask; i++) {
         if (i + 16 <= m->mask && m->slots[i + 16].t)
             __builtin_prefetch(m->slots[i + 16].t);
@@ -1005,6 +1123,10 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int
         if (t && t->df) {
             sterm_init(&st8[n], t, (uint32_t)n);
             terms[n++] = t;
+            if (t->key[0] < LS_FIELD_ID)
+                cost_body += 1 + t->df;
+            else
+                cost_rest += 1 + t->df;
         }
     }
     const sterm *sorted = sort_terms(terms, st8, st8 + n, n);
@@ -1028,15 +1150,29 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int
         else
             hi = mid;
     }
+    /* With threads, a second thread writes the last terms meanwhile: as
+     * many (counting entries and terms) as this one writes body terms, ids
+     * and the first of the others. */
+    size_t split = n;
+    if (threads > 1 && n > nb) {
+        uint64_t mine = cost_body + 2 * (uint64_t)m->ndocs;
+        uint64_t share = cost_rest > mine ? (cost_rest - mine) / 2 : 0;
+        split = nb + (size_t)((double)(n - nb) * (double)share / (double)(cost_rest ? cost_rest : 1));
+        if (split < n && !half_start(&half, m, terms, split, n))
+            split = n;
+    }
     if (rc == SRCH_OK)
-        rc = write_terms(m, &w, terms, 0, nb);
+        rc = write_terms(m, &sink, terms, 0, nb);
     rc = ls_segw_store_join(&st, rc);
     if (rc == SRCH_OK) {
         qsort(ids, m->ndocs, sizeof *ids, cmp_ids);
         rc = write_ids(&w, ids, m->ndocs);
     }
     if (rc == SRCH_OK)
-        rc = write_terms(m, &w, terms, nb, n);
+        rc = write_terms(m, &sink, terms, nb, split);
+    if (half.started)
+        rc = half_finish(&half, &w, rc);
+    free(sink.positions);
     if (rc == SRCH_OK) {
         opened = 0;
         rc = ls_segw_finish(&w, meta);

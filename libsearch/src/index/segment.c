@@ -88,9 +88,15 @@ int ls_segw_term_end(ls_segment_writer *w)
     int rc = ls_pw_end(&w->pw, &ti);
     if (rc != SRCH_OK)
         return rc;
-    ti.stem_len = w->key[0] == LS_FIELD_WORD && w->stem_len < w->klen ? w->stem_len : 0;
-    rc = ls_tdw_add(&w->tw, w->key, w->klen, &ti);
-    if (rc == SRCH_OK && w->key[0] != LS_FIELD_ID)
+    return ls_segw_term_add(w, w->key, w->klen, &ti, w->stem_len);
+}
+
+int ls_segw_term_add(ls_segment_writer *w, const unsigned char *key, size_t klen,
+                     ls_term_info *ti, uint32_t stem_len)
+{
+    ti->stem_len = key[0] == LS_FIELD_WORD && stem_len < klen ? stem_len : 0;
+    int rc = ls_tdw_add(&w->tw, key, klen, ti);
+    if (rc == SRCH_OK && key[0] != LS_FIELD_ID)
         w->meta.nterms++;
     return rc;
 }

@@ -76,6 +76,10 @@ static inline void ls_segw_term_stem(ls_segment_writer *w, uint32_t stem_len)
 {
     w->stem_len = stem_len;
 }
+/* A term written elsewhere (its postings already in the files at ti's
+ * offsets), in key order with the others: added to the dictionary. */
+int ls_segw_term_add(ls_segment_writer *w, const unsigned char *key, size_t klen,
+                     ls_term_info *ti, uint32_t stem_len);
 /* Stored documents and passages go to w->sw (store.h). */
 int ls_segw_finish(ls_segment_writer *w, ls_segment_meta *meta);
 void ls_segw_abort(ls_segment_writer *w);

@@ -118,13 +118,46 @@ int ls_wfile_open(ls_wfile *w, const char *path, uint32_t magic, uint64_t owner,
     return ls_wfile_write(w, h, sizeof h);
 }
 
+int ls_wfile_open_mem(ls_wfile *w, ls_err *err)
+{
+    memset(w, 0, sizeof *w);
+    w->fd = -1;
+    w->err = err;
+    w->mem = 1;
+    w->cap = 1 << 20;
+    if (!(w->buf = ls_big_alloc(w->cap))) {
+        w->cap = 0;
+        return w->rc = ls_err_set(err, SRCH_ENOMEM, "out of memory writing a segment");
+    }
+    return SRCH_OK;
+}
+
+void ls_wfile_mem_free(ls_wfile *w)
+{
+    ls_big_free(w->buf, w->cap);
+    w->buf = NULL;
+    w->len = w->cap = 0;
+}
+
+/* A memory writer doubles its mapping (mremap: no copy, and the memory
+ * goes back to the system when freed). */
+static int grow_mem(ls_wfile *w)
+{
+    void *p = mremap(w->buf, w->cap, 2 * w->cap, MREMAP_MAYMOVE);
+    if (p == MAP_FAILED)
+        return w->rc = ls_err_set(w->err, SRCH_ENOMEM, "out of memory writing a segment");
+    w->buf = p;
+    w->cap *= 2;
+    return SRCH_OK;
+}
+
 int ls_wfile_write(ls_wfile *w, const void *p, size_t n)
 {
     if (w->rc != SRCH_OK)
         return w->rc;
     const unsigned char *s = p;
     while (n) {
-        if (w->len == w->cap && flush_buf(w) != SRCH_OK)
+        if (w->len == w->cap && (w->mem ? grow_mem(w) : flush_buf(w)) != SRCH_OK)
             return w->rc;
         size_t k = w->cap - w->len < n ? w->cap - w->len : n;
         memcpy(w->buf + w->len, s, k);

@@ -38,6 +38,7 @@ typedef struct ls_wfile {
     uint32_t crc;             /* over flushed bytes */
     int durable;              /* fsync at finish */
     int rc;                   /* sticky error code */
+    int mem;                  /* a buffer in memory (ls_wfile_open_mem) */
     ls_err *err;
 } ls_wfile;
 
@@ -45,6 +46,10 @@ typedef struct ls_wfile {
 int ls_wfile_open(ls_wfile *w, const char *path, uint32_t magic, uint64_t owner, int durable,
                   ls_err *err);
 int ls_wfile_write(ls_wfile *w, const void *p, size_t n);
+/* A writer into memory, without header: the bytes are w->buf[0, w->len),
+ * to be copied into a file writer; ls_wfile_mem_free() releases them. */
+int ls_wfile_open_mem(ls_wfile *w, ls_err *err);
+void ls_wfile_mem_free(ls_wfile *w);
 int ls_wfile_varint(ls_wfile *w, uint64_t v);
 int ls_wfile_u16(ls_wfile *w, uint16_t v);
 int ls_wfile_u32(ls_wfile *w, uint32_t v);
