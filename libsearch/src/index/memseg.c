@@ -809,24 +809,18 @@ static sterm *sort_terms(memterm *const *terms, sterm *v, sterm *tmp, size_t n)
     return src;
 }
 
-/* Where write_term() puts a term: into the segment, or (the second half
- * of a flush, written by another thread) into postings in memory and a
- * term info per term, which the segment takes afterwards (flush_half). */
-typedef struct term_sink {
-    ls_segment_writer *segw;  /* the segment, or NULL */
-    ls_postings_writer *pw;   /* &segw->pw, or the one into memory */
-    ls_term_info *tis;        /* without segw: per term of the range */
-    uint32_t *stem_lens;
-    uint32_t *positions;      /* scratch */
-    size_t positions_cap;
-    ls_err *err;
-} term_sink;
+/* Scratch of one writing thread: a term's positions at a passage. */
+typedef struct pos_scratch {
+    uint32_t *v;
+    size_t cap;
+} pos_scratch;
 
 /* Write terms[from, to): the entries of those a few places ahead, then
  * their streams' first slices and their last passage's lengths, start
  * loading (terms are in key order, their entries and slices anywhere). */
-static int write_term(ls_memseg *m, term_sink *k, const memterm *t, size_t slot);
-static int write_terms(ls_memseg *m, term_sink *k, memterm *const *terms, size_t from, size_t to)
+static int write_term(ls_memseg *m, ls_segment_writer *w, pos_scratch *ps, const memterm *t);
+static int write_terms(ls_memseg *m, ls_segment_writer *w, pos_scratch *ps, memterm *const *terms,
+                       size_t from, size_t to)
 {
     for (size_t i = from; i < to; i++) {
         if (i + 16 < to)
@@ -840,26 +834,21 @@ static int write_terms(ls_memseg *m, term_sink *k, memterm *const *terms, size_t
             if (t->df > 1)
                 __builtin_prefetch(m->norms + 2 * (size_t)t->last_doc);
         }
-        int rc = write_term(m, k, terms[i], i - from);
+        int rc = write_term(m, w, ps, terms[i]);
         if (rc != SRCH_OK)
             return rc;
     }
     return SRCH_OK;
 }
 
-/* The last terms of a flush, written by a second thread while the first
- * writes the others: postings and positions into memory, appended to the
- * segment's files once the first half is done, and the term infos then
- * added to the dictionary with their offsets moved by what precedes. The
- * postings data is position-independent (its offsets are relative to the
- * term's start), so only the dictionary's offsets move. */
+/* The last terms of a flush, written by a second thread into a half of
+ * the segment (ls_segw_open_half) while this one writes the others. */
 typedef struct flush_half {
     ls_memseg *m;
     memterm *const *terms;
     size_t from, to;
-    ls_wfile doc, pos;
-    ls_postings_writer pw;
-    term_sink sink;
+    ls_segment_writer h;
+    pos_scratch ps;
     ls_err err;
     int rc;
     pthread_t thread;
@@ -868,74 +857,41 @@ typedef struct flush_half {
 
 static void *half_main(void *arg)
 {
-    flush_half *h = arg;
-    h->rc = write_terms(h->m, &h->sink, h->terms, h->from, h->to);
+    flush_half *f = arg;
+    f->rc = write_terms(f->m, &f->h, &f->ps, f->terms, f->from, f->to);
     return NULL;
-}
-
-static void half_free(flush_half *h)
-{
-    ls_pw_free(&h->pw);
-    ls_wfile_mem_free(&h->doc);
-    ls_wfile_mem_free(&h->pos);
-    free(h->sink.tis);
-    free(h->sink.stem_lens);
-    free(h->sink.positions);
 }
 
 /* Start writing terms[from, to) in another thread; 0 if it could not be
  * (the caller writes them itself). */
-static int half_start(flush_half *h, ls_memseg *m, memterm *const *terms, size_t from, size_t to)
+static int half_start(flush_half *f, ls_memseg *m, memterm *const *terms, size_t from, size_t to)
 {
-    memset(h, 0, sizeof *h);
-    h->m = m;
-    h->terms = terms;
-    h->from = from;
-    h->to = to;
-    if (ls_wfile_open_mem(&h->doc, &h->err) != SRCH_OK ||
-        ls_wfile_open_mem(&h->pos, &h->err) != SRCH_OK)
-        goto fail;
-    ls_pw_init(&h->pw, &h->doc, &h->pos);
-    h->sink.pw = &h->pw;
-    h->sink.err = &h->err;
-    h->sink.tis = malloc((to - from) * sizeof *h->sink.tis);
-    h->sink.stem_lens = malloc((to - from) * sizeof *h->sink.stem_lens);
-    if (!h->sink.tis || !h->sink.stem_lens ||
-        pthread_create(&h->thread, NULL, half_main, h) != 0)
-        goto fail;
-    h->started = 1;
+    memset(f, 0, sizeof *f);
+    f->m = m;
+    f->terms = terms;
+    f->from = from;
+    f->to = to;
+    if (ls_segw_open_half(&f->h, NULL, &f->err) != SRCH_OK)
+        return 0;
+    if (pthread_create(&f->thread, NULL, half_main, f) != 0) {
+        ls_segw_free_half(&f->h);
+        return 0;
+    }
+    f->started = 1;
     return 1;
-fail:
-    half_free(h);
-    memset(h, 0, sizeof *h);
-    return 0;
 }
 
 /* Wait for the second half and add it to the segment (rc: the first
  * half's; the half is freed either way). */
-static int half_finish(flush_half *h, ls_segment_writer *w, int rc)
+static int half_finish(flush_half *f, ls_segment_writer *w, int rc)
 {
-    pthread_join(h->thread, NULL);
-    if (rc == SRCH_OK && h->rc != SRCH_OK)
-        rc = ls_err_set(w->err, h->rc, "%s", h->err.msg);
-    if (rc == SRCH_OK) {
-        uint64_t doc_base = ls_wfile_offset(&w->files[1]);
-        uint64_t pos_base = ls_wfile_offset(&w->files[2]);
-        ls_wfile_write(&w->files[1], h->doc.buf, h->doc.len);
-        rc = ls_wfile_write(&w->files[2], h->pos.buf, h->pos.len);
-        if (rc == SRCH_OK)
-            rc = w->files[1].rc;
-        for (size_t i = h->from; i < h->to && rc == SRCH_OK; i++) {
-            ls_term_info *ti = &h->sink.tis[i - h->from];
-            const memterm *t = h->terms[i];
-            if (ti->df > 1)
-                ti->doc_off += doc_base;
-            if (ls_field_has_positions(t->key[0]))
-                ti->pos_off += pos_base;
-            rc = ls_segw_term_add(w, t->key, t->klen, ti, h->sink.stem_lens[i - h->from]);
-        }
-    }
-    half_free(h);
+    pthread_join(f->thread, NULL);
+    if (rc == SRCH_OK && f->rc != SRCH_OK)
+        rc = ls_err_set(w->err, f->rc, "%s", f->err.msg);
+    if (rc == SRCH_OK)
+        rc = ls_segw_append_half(w, &f->h);
+    ls_segw_free_half(&f->h);
+    free(f->ps.v);
     return rc;
 }
 
@@ -958,27 +914,19 @@ static uint32_t field_len(const ls_memseg *m, unsigned char field, uint32_t p)
     return m->norms[2 * p + ls_field_norm(field)];
 }
 
-static int write_term(ls_memseg *m, term_sink *k, const memterm *t, size_t slot)
+static int write_term(ls_memseg *m, ls_segment_writer *w, pos_scratch *ps, const memterm *t)
 {
     int with_pos = ls_field_has_positions(t->key[0]);
     stream_reader dr, pr = {0};
     reader_init(&dr, m, &t->docs);
     if (with_pos)
         reader_init(&pr, m, &t->u.pos);
-    if (k->segw)
-        ls_segw_term_begin(k->segw, t->key, t->klen);
-    else
-        ls_pw_begin(k->pw, with_pos);
+    ls_segw_term_begin(w, t->key, t->klen);
     /* an exact word whose occurrences all stem to a prefix of it */
     const memterm *stem = t->key[0] == LS_FIELD_WORD ? t->u.stem : NULL;
-    uint32_t stem_len = 0;
     if (stem && !t->mixed && stem->klen <= t->klen &&
         memcmp(stem->key + 1, t->key + 1, stem->klen - 1u) == 0)
-        stem_len = stem->klen - 1u;
-    if (k->segw)
-        ls_segw_term_stem(k->segw, stem_len);
-    else
-        k->stem_lens[slot] = stem_len;
+        ls_segw_term_stem(w, stem->klen - 1u);
     uint32_t doc = UINT32_MAX;
     for (uint32_t i = 0; i < t->df; i++) {
         uint32_t freq;
@@ -991,33 +939,31 @@ static int write_term(ls_memseg *m, term_sink *k, const memterm *t, size_t slot)
             freq = t->freq;
         }
         if (with_pos) {
-            if (freq > k->positions_cap) {
-                size_t cap = k->positions_cap ? k->positions_cap : 64;
+            if (freq > ps->cap) {
+                size_t cap = ps->cap ? ps->cap : 64;
                 while (cap < freq)
                     cap *= 2;
-                uint32_t *v = realloc(k->positions, cap * sizeof *v);
+                uint32_t *v = realloc(ps->v, cap * sizeof *v);
                 if (!v)
-                    return ls_err_set(k->err, SRCH_ENOMEM, "out of memory flushing");
-                k->positions = v;
-                k->positions_cap = cap;
+                    return ls_err_set(w->err, SRCH_ENOMEM, "out of memory flushing");
+                ps->v = v;
+                ps->cap = cap;
             }
             uint32_t pos = 0;
-            for (uint32_t q = 0; q < freq; q++) {
+            for (uint32_t k = 0; k < freq; k++) {
                 uint32_t d = (uint32_t)reader_varint(&pr);
-                pos = q ? pos + d : d;
-                k->positions[q] = pos;
+                pos = k ? pos + d : d;
+                ps->v[k] = pos;
             }
         }
         /* a single entry's length is not kept (the entry is inlined in
          * the dictionary, without bounds): not read either */
         uint32_t len = t->df == 1 ? 0 : field_len(m, t->key[0], doc);
-        int rc = ls_pw_add(k->pw, doc, freq, k->positions, len);
+        int rc = ls_pw_add(&w->pw, doc, freq, ps->v, len);
         if (rc != SRCH_OK)
             return rc;
     }
-    if (k->segw)
-        return ls_segw_term_end(k->segw);
-    return ls_pw_end(k->pw, &k->tis[slot]);
+    return ls_segw_term_end(w);
 }
 
 /* The id terms: one key per distinct id, an entry per document with it. */
@@ -1103,10 +1049,7 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int
     if ((rc = ls_segw_open(&w, dir, id, durable, err)) != SRCH_OK)
         goto done;
     opened = 1;
-    term_sink sink = {0};
-    sink.segw = &w;
-    sink.pw = &w.pw;
-    sink.err = err;
+    pos_scratch ps = {0};
     flush_half half;
     half.started = 0;
     w.meta.pairs = m->pairs ? m->pairs->id : 0;
@@ -1162,17 +1105,17 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int
             split = n;
     }
     if (rc == SRCH_OK)
-        rc = write_terms(m, &sink, terms, 0, nb);
+        rc = write_terms(m, &w, &ps, terms, 0, nb);
     rc = ls_segw_store_join(&st, rc);
     if (rc == SRCH_OK) {
         qsort(ids, m->ndocs, sizeof *ids, cmp_ids);
         rc = write_ids(&w, ids, m->ndocs);
     }
     if (rc == SRCH_OK)
-        rc = write_terms(m, &sink, terms, nb, split);
+        rc = write_terms(m, &w, &ps, terms, nb, split);
     if (half.started)
         rc = half_finish(&half, &w, rc);
-    free(sink.positions);
+    free(ps.v);
     if (rc == SRCH_OK) {
         opened = 0;
         rc = ls_segw_finish(&w, meta);

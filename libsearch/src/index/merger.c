@@ -162,12 +162,120 @@ static int merge_stores(void *arg, ls_err *err)
     return rc;
 }
 
+/* The terms [from, to) of the inputs (from NULL: the first; to NULL: to
+ * the last), merged into w. Each thread has its own inputs' iterators;
+ * both drop the inputs' pages now and then (the other's come back when
+ * read again). */
+typedef struct term_range {
+    ls_segment_writer *w;
+    input *in;
+    ls_segment *const *segs;
+    size_t n;
+    uint32_t pairs;           /* the output's pairs id (0: drop the pairs) */
+    const unsigned char *from, *to;
+    size_t from_len, to_len;
+    int rc;
+    ls_err err;
+} term_range;
+
+static int cmp_key(const unsigned char *a, size_t al, const unsigned char *b, size_t bl)
+{
+    int c = memcmp(a, b, al < bl ? al : bl);
+    return c ? c : (al > bl) - (al < bl);
+}
+
+static int merge_terms(term_range *r, ls_err *err)
+{
+    input *in = r->in;
+    size_t n = r->n;
+    ls_segment_writer *w = r->w;
+    uint32_t *pos = NULL;
+    size_t pos_cap = 0;
+    int rc = SRCH_OK;
+    for (size_t i = 0; i < n && rc == SRCH_OK; i++) {
+        ls_term_iter_seek(&in[i].it, &r->segs[i]->td,
+                          r->from ? r->from : (const unsigned char *)"", r->from_len);
+        rc = advance(&in[i], err);
+    }
+    uint64_t copied = 0;
+    while (rc == SRCH_OK) {
+        /* keep the inputs' pages out of our RSS; not the store's (the
+         * store thread's) nor the norms' (4 bytes a passage, read at
+         * random for every entry copied) */
+        if (++copied % 8192 == 0)
+            for (size_t i = 0; i < n; i++)
+                for (int k = 0; k < LS_SEGMENT_FILES; k++)
+                    if (k != 3 && k != 4)
+                        ls_map_release(&r->segs[i]->maps[k]);
+        /* the smallest current key */
+        input *min = NULL;
+        for (size_t i = 0; i < n; i++)
+            if (in[i].has && (!min || key_cmp(&in[i].it, &min->it) < 0))
+                min = &in[i];
+        if (!min || (r->to && cmp_key(min->it.key, min->it.klen, r->to, r->to_len) >= 0))
+            break;
+        unsigned char key[LS_MAX_TERM_BYTES];
+        size_t klen = min->it.klen;
+        memcpy(key, min->it.key, klen);
+        ls_segw_term_begin(w, key, klen);
+        /* pairs made with different lists are dropped (written empty) */
+        int drop = key[0] == LS_FIELD_PAIR && r->pairs == 0;
+        /* an exact word keeps its stem if every input agrees on it */
+        uint32_t stem_len = min->it.ti.stem_len;
+        for (size_t i = 0; i < n && rc == SRCH_OK; i++) {
+            if (!in[i].has || in[i].it.klen != klen || memcmp(in[i].it.key, key, klen) != 0)
+                continue;
+            if (in[i].it.ti.stem_len != stem_len)
+                stem_len = 0;
+            ls_segw_term_stem(w, stem_len);
+            if (!drop)
+                rc = copy_postings(w, &in[i], &pos, &pos_cap, err);
+            if (rc == SRCH_OK)
+                rc = advance(&in[i], err);
+        }
+        if (rc == SRCH_OK)
+            rc = ls_segw_term_end(w);
+    }
+    free(pos);
+    return rc;
+}
+
+static void *range_main(void *arg)
+{
+    term_range *r = arg;
+    r->rc = merge_terms(r, &r->err);
+    return NULL;
+}
+
+/* A key near the middle of the merge's work: in the input with the most
+ * postings and positions, the first key of the block where half of them
+ * lie behind (a thread costs little: any merge of more than one block of
+ * terms is split). 0 when there is no such key. */
+static size_t split_key(ls_segment *const *segs, size_t n, unsigned char *key)
+{
+    const ls_segment *big = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!big || segs[i]->meta.sizes[1] + segs[i]->meta.sizes[2] >
+                        big->meta.sizes[1] + big->meta.sizes[2])
+            big = segs[i];
+    if (!big || big->td.nblocks < 2)
+        return 0;
+    const ls_termdict *td = &big->td;
+    uint64_t half = (big->meta.sizes[1] + big->meta.sizes[2]) / 2;
+    uint32_t b = 1;
+    while (b + 1 < td->nblocks && td->doc_base[b] + td->pos_base[b] < half)
+        b++;
+    size_t len = td->first_len[b];
+    if (len == 0 || len > LS_MAX_TERM_BYTES)
+        return 0;
+    memcpy(key, td->first[b], len);
+    return len;
+}
+
 int ls_merge(const char *dir, ls_segment *const *segs, ls_deletes *const *dels, size_t n,
              uint64_t id, int durable, int threads, ls_segment_meta *meta, ls_err *err)
 {
     input *in = calloc(n ? n : 1, sizeof *in);
-    uint32_t *pos = NULL;
-    size_t pos_cap = 0;
     ls_segment_writer w;
     int rc = SRCH_OK, opened = 0;
     if (!in)
@@ -211,49 +319,42 @@ int ls_merge(const char *dir, ls_segment *const *segs, ls_deletes *const *dels, 
     store_job job = {&w, in, segs, n};
     ls_store_thread st;
     ls_segw_store_start(&st, &w, threads, merge_stores, &job);
-    for (size_t i = 0; i < n && rc == SRCH_OK; i++) {
-        ls_term_iter_seek(&in[i].it, &segs[i]->td, (const unsigned char *)"", 0);
-        rc = advance(&in[i], err);
+    /* With threads, the terms from a key near the middle of the work on are
+     * merged by a second thread into a half of the segment. */
+    term_range ra = {.w = &w, .in = in, .segs = segs, .n = n, .pairs = w.meta.pairs};
+    term_range rb = ra;
+    unsigned char split[LS_MAX_TERM_BYTES];
+    size_t split_len = threads > 1 ? split_key(segs, n, split) : 0;
+    input *in_b = NULL;
+    ls_segment_writer half;
+    pthread_t thread;
+    int started = 0;
+    if (split_len && (in_b = malloc(n * sizeof *in_b)) &&
+        ls_segw_open_half(&half, dir, &rb.err) == SRCH_OK) {
+        memcpy(in_b, in, n * sizeof *in_b);
+        ra.to = rb.from = split;
+        ra.to_len = rb.from_len = split_len;
+        rb.w = &half;
+        rb.in = in_b;
+        if (pthread_create(&thread, NULL, range_main, &rb) == 0)
+            started = 1;
+        else
+            ls_segw_free_half(&half);
     }
-    uint64_t copied = 0;
-    while (rc == SRCH_OK) {
-        /* keep the inputs' pages out of our RSS; not the store's (the
-         * store thread's) nor the norms' (4 bytes a passage, read at
-         * random for every entry copied) */
-        if (++copied % 8192 == 0)
-            for (size_t i = 0; i < n; i++)
-                for (int k = 0; k < LS_SEGMENT_FILES; k++)
-                    if (k != 3 && k != 4)
-                        ls_map_release(&segs[i]->maps[k]);
-        /* the smallest current key */
-        input *min = NULL;
-        for (size_t i = 0; i < n; i++)
-            if (in[i].has && (!min || key_cmp(&in[i].it, &min->it) < 0))
-                min = &in[i];
-        if (!min)
-            break;
-        unsigned char key[LS_MAX_TERM_BYTES];
-        size_t klen = min->it.klen;
-        memcpy(key, min->it.key, klen);
-        ls_segw_term_begin(&w, key, klen);
-        /* pairs made with different lists are dropped (written empty) */
-        int drop = key[0] == LS_FIELD_PAIR && w.meta.pairs == 0;
-        /* an exact word keeps its stem if every input agrees on it */
-        uint32_t stem_len = min->it.ti.stem_len;
-        for (size_t i = 0; i < n && rc == SRCH_OK; i++) {
-            if (!in[i].has || in[i].it.klen != klen || memcmp(in[i].it.key, key, klen) != 0)
-                continue;
-            if (in[i].it.ti.stem_len != stem_len)
-                stem_len = 0;
-            ls_segw_term_stem(&w, stem_len);
-            if (!drop)
-                rc = copy_postings(&w, &in[i], &pos, &pos_cap, err);
-            if (rc == SRCH_OK)
-                rc = advance(&in[i], err);
-        }
+    if (!started) {
+        ra.to = NULL;
+        ra.to_len = 0;
+    }
+    rc = merge_terms(&ra, err);
+    if (started) {
+        pthread_join(thread, NULL);
+        if (rc == SRCH_OK && rb.rc != SRCH_OK)
+            rc = ls_err_set(err, rb.rc, "%s", rb.err.msg);
         if (rc == SRCH_OK)
-            rc = ls_segw_term_end(&w);
+            rc = ls_segw_append_half(&w, &half);
+        ls_segw_free_half(&half);
     }
+    free(in_b);
     rc = ls_segw_store_join(&st, rc);
     if (rc == SRCH_OK) {
         opened = 0;
@@ -265,6 +366,5 @@ done:
     for (size_t i = 0; i < n; i++)
         free(in[i].rank);
     free(in);
-    free(pos);
     return rc;
 }

@@ -62,9 +62,23 @@ typedef struct ls_segment_writer {
     size_t klen;
     uint32_t stem_len;        /* of the current term (ls_term_info.stem_len) */
     ls_segment_meta meta;
+    int half;                 /* a half (ls_segw_open_half): postings,
+                                 positions and term records in scratch
+                                 writers files[1], files[2], files[0] */
 } ls_segment_writer;
 
 int ls_segw_open(ls_segment_writer *w, const char *dir, uint64_t id, int durable, ls_err *err);
+
+/* The last terms of a segment written by another thread: a writer of terms
+ * only (begin, ls_pw_add() on w->pw, end), whose postings and positions go
+ * to memory (tmp_dir NULL) or to unnamed temporary files in tmp_dir (a
+ * merge: memory bounded), and whose terms are recorded there too. Once the segment's own writer
+ * has written every term before them, ls_segw_append_half() copies them in
+ * (postings data is position-independent: only the dictionary's offsets
+ * move), so that the files are those of a single writer. */
+int ls_segw_open_half(ls_segment_writer *h, const char *tmp_dir, ls_err *err);
+int ls_segw_append_half(ls_segment_writer *w, ls_segment_writer *h);
+void ls_segw_free_half(ls_segment_writer *h);
 /* Field lengths of the next passage (passages in id order). */
 int ls_segw_norms(ls_segment_writer *w, uint32_t body_len, uint32_t title_len);
 /* Terms in strictly increasing key order: begin, ls_pw_add() entries on
@@ -76,10 +90,6 @@ static inline void ls_segw_term_stem(ls_segment_writer *w, uint32_t stem_len)
 {
     w->stem_len = stem_len;
 }
-/* A term written elsewhere (its postings already in the files at ti's
- * offsets), in key order with the others: added to the dictionary. */
-int ls_segw_term_add(ls_segment_writer *w, const unsigned char *key, size_t klen,
-                     ls_term_info *ti, uint32_t stem_len);
 /* Stored documents and passages go to w->sw (store.h). */
 int ls_segw_finish(ls_segment_writer *w, ls_segment_meta *meta);
 void ls_segw_abort(ls_segment_writer *w);

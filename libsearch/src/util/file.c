@@ -132,11 +132,129 @@ int ls_wfile_open_mem(ls_wfile *w, ls_err *err)
     return SRCH_OK;
 }
 
-void ls_wfile_mem_free(ls_wfile *w)
+int ls_wfile_open_tmp(ls_wfile *w, const char *dir, ls_err *err)
 {
-    ls_big_free(w->buf, w->cap);
-    w->buf = NULL;
-    w->len = w->cap = 0;
+    memset(w, 0, sizeof *w);
+    w->err = err;
+    w->path = strdup(dir);
+    w->buf = malloc(WBUF_SIZE);
+    w->cap = WBUF_SIZE;
+    if (!w->path || !w->buf) {
+        free(w->path);
+        free(w->buf);
+        memset(w, 0, sizeof *w);
+        w->fd = -1;
+        return w->rc = ls_err_set(err, SRCH_ENOMEM, "out of memory writing a segment");
+    }
+    w->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (w->fd < 0) {   /* a file system without O_TMPFILE: a name, removed at once */
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/.merge-XXXXXX", dir);
+        w->fd = mkstemp(path);
+        if (w->fd >= 0)
+            unlink(path);
+    }
+    if (w->fd < 0)
+        return fail_errno(w, "create a temporary file");
+    return SRCH_OK;
+}
+
+int ls_wfile_copy(ls_wfile *dst, ls_wfile *src)
+{
+    if (src->rc != SRCH_OK)
+        return ls_err_set(dst->err, src->rc, "%s", "writing a segment failed");
+    if (src->mem)
+        return ls_wfile_write(dst, src->buf, src->len);
+    if (flush_buf(src) != SRCH_OK)
+        return ls_err_set(dst->err, src->rc, "%s", "writing a segment failed");
+    unsigned char *chunk = src->buf;   /* its buffer, now empty */
+    for (uint64_t off = 0; off < src->flushed;) {
+        size_t want = src->flushed - off < src->cap ? (size_t)(src->flushed - off) : src->cap;
+        ssize_t got = pread(src->fd, chunk, want, (off_t)off);
+        if (got <= 0) {
+            if (got < 0 && errno == EINTR)
+                continue;
+            return ls_err_set(dst->err, SRCH_EIO, "reading a temporary file: %s",
+                              got < 0 ? strerror(errno) : "short read");
+        }
+        if (ls_wfile_write(dst, chunk, (size_t)got) != SRCH_OK)
+            return dst->rc;
+        off += (uint64_t)got;
+    }
+    return dst->rc;
+}
+
+int ls_rscratch_open(ls_rscratch *r, ls_wfile *src, ls_err *err)
+{
+    memset(r, 0, sizeof *r);
+    if (src->mem) {
+        r->base = r->p = src->buf;
+        r->end = src->buf + src->len;
+        return SRCH_OK;
+    }
+    if (flush_buf(src) != SRCH_OK)
+        return ls_err_set(err, src->rc, "writing a temporary file failed");
+    if (src->flushed == 0)
+        return SRCH_OK;
+    void *m = mmap(NULL, (size_t)src->flushed, PROT_READ, MAP_PRIVATE, src->fd, 0);
+    if (m == MAP_FAILED)
+        return ls_err_set(err, SRCH_EIO, "mapping a temporary file: %s", strerror(errno));
+    r->base = r->p = r->dropped = m;
+    r->map_len = (size_t)src->flushed;
+    r->end = r->base + r->map_len;
+    return SRCH_OK;
+}
+
+/* Drop the mapped pages behind the reader, 4 MB at a time. */
+static void rscratch_drop(ls_rscratch *r)
+{
+    if (r->map_len && r->p - r->dropped >= (4 << 20)) {
+        size_t n = (size_t)(r->p - r->dropped) & ~(size_t)((1 << 20) - 1);
+        madvise((void *)r->dropped, n, MADV_DONTNEED);
+        r->dropped += n;
+    }
+}
+
+int ls_rscratch_varint(ls_rscratch *r, uint64_t *v)
+{
+    if (r->p == r->end)
+        return 0;
+    const unsigned char *q = ls_get_varint(r->p, r->end, v);
+    if (!q)
+        return -1;
+    r->p = q;
+    rscratch_drop(r);
+    return 1;
+}
+
+int ls_rscratch_bytes(ls_rscratch *r, void *out, size_t n)
+{
+    if ((size_t)(r->end - r->p) < n)
+        return -1;
+    memcpy(out, r->p, n);
+    r->p += n;
+    return 1;
+}
+
+void ls_rscratch_close(ls_rscratch *r)
+{
+    if (r->map_len)
+        munmap((void *)r->base, r->map_len);
+    memset(r, 0, sizeof *r);
+}
+
+void ls_wfile_scratch_free(ls_wfile *w)
+{
+    if (w->mem) {
+        ls_big_free(w->buf, w->cap);
+    } else {
+        if (w->fd >= 0)
+            close(w->fd);
+        free(w->buf);
+        free(w->path);
+    }
+    memset(w, 0, sizeof *w);
+    w->fd = -1;
 }
 
 /* A memory writer doubles its mapping (mremap: no copy, and the memory

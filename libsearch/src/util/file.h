@@ -46,10 +46,26 @@ typedef struct ls_wfile {
 int ls_wfile_open(ls_wfile *w, const char *path, uint32_t magic, uint64_t owner, int durable,
                   ls_err *err);
 int ls_wfile_write(ls_wfile *w, const void *p, size_t n);
-/* A writer into memory, without header: the bytes are w->buf[0, w->len),
- * to be copied into a file writer; ls_wfile_mem_free() releases them. */
+/* Scratch writers, without header, whose bytes are then copied into a file
+ * writer (ls_wfile_copy): in memory, or, for bounded memory, in an unnamed
+ * temporary file of dir (nothing is left behind, even by a crash).
+ * ls_wfile_scratch_free() releases either. */
 int ls_wfile_open_mem(ls_wfile *w, ls_err *err);
-void ls_wfile_mem_free(ls_wfile *w);
+int ls_wfile_open_tmp(ls_wfile *w, const char *dir, ls_err *err);
+int ls_wfile_copy(ls_wfile *dst, ls_wfile *src);
+void ls_wfile_scratch_free(ls_wfile *w);
+
+/* Reading a scratch writer's bytes back, in order (a temporary file is
+ * mapped and its pages dropped behind the reader). */
+typedef struct ls_rscratch {
+    const unsigned char *base, *p, *end, *dropped;
+    size_t map_len;           /* mapped bytes, 0: the writer's memory */
+} ls_rscratch;
+int ls_rscratch_open(ls_rscratch *r, ls_wfile *src, ls_err *err);
+/* 1: read; 0: at the end; -1: truncated */
+int ls_rscratch_varint(ls_rscratch *r, uint64_t *v);
+int ls_rscratch_bytes(ls_rscratch *r, void *out, size_t n);
+void ls_rscratch_close(ls_rscratch *r);
 int ls_wfile_varint(ls_wfile *w, uint64_t v);
 int ls_wfile_u16(ls_wfile *w, uint16_t v);
 int ls_wfile_u32(ls_wfile *w, uint32_t v);
