@@ -9,13 +9,16 @@
  * copied, and written through the same postings writer a flush uses (so the
  * block bounds are recomputed from the lengths of the surviving passages).
  * Stored records are decompressed and recompressed block by block, by a
- * second thread when asked (threads > 1), meanwhile.
+ * second thread when asked (threads > 1), meanwhile. With threads, the
+ * terms from a key near the middle of the work on are merged by a third
+ * thread into a half of the segment (ls_segw_open_half: unnamed temporary
+ * files), copied in after the first half.
  *
  * Memory: one decoded block per input (postings and store), the output
  * buffers, the skip entries of the term being written (16 bytes per 128
  * passages of that term) and a rank table of 4 bytes per 64 passages per
- * input: bounded by constants and the largest posting list, not by the
- * size of the index.
+ * input (per merging thread): bounded by constants and the largest posting
+ * list, not by the size of the index.
  */
 #include "merger.h"
 
