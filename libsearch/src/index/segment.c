@@ -70,12 +70,14 @@ int ls_segw_open_half(ls_segment_writer *h, const char *tmp_dir, ls_err *err)
     h->half = 1;
     for (int k = 0; k < LS_SEGMENT_FILES; k++)
         h->files[k].fd = -1;
-    for (int k = 0; k < 3; k++)
-        if ((tmp_dir ? ls_wfile_open_tmp(&h->files[k], tmp_dir, err)
-                     : ls_wfile_open_mem(&h->files[k], err)) != SRCH_OK) {
+    for (int k = 0; k < 3; k++) {
+        int rc = tmp_dir ? ls_wfile_open_tmp(&h->files[k], tmp_dir, err)
+                         : ls_wfile_open_mem(&h->files[k], err);
+        if (rc != SRCH_OK) {
             ls_segw_free_half(h);
-            return SRCH_ENOMEM;
+            return rc;
         }
+    }
     ls_pw_init(&h->pw, &h->files[1], &h->files[2]);
     return SRCH_OK;
 }
