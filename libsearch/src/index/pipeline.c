@@ -3,9 +3,10 @@
  * one analysis worker (see pipeline.h).
  *
  * Batch states: FREE -> FILLING (the writer copies documents in) -> QUEUED
- * (the worker may take it) -> DONE (analyzed) -> consumed -> FREE. The
- * writer fills batch `head`, the worker analyzes from `work`, the writer
- * consumes from `tail`; all three move forward around the ring.
+ * (the worker may take it) -> ANALYZING (taken, by the worker or by the
+ * writer's thread while it waits) -> DONE (analyzed) -> consumed -> FREE.
+ * The writer fills batch `head`, batches are taken in order from `work`,
+ * the writer consumes from `tail`; all three move forward around the ring.
  */
 #include "index/pipeline.h"
 
@@ -17,7 +18,7 @@
 #define BATCH_DOCS 256
 #define BATCH_BYTES (256u << 10)
 
-enum { B_FREE, B_FILLING, B_QUEUED, B_DONE };
+enum { B_FREE, B_FILLING, B_QUEUED, B_ANALYZING, B_DONE };
 
 typedef struct batch {
     int state;
@@ -42,6 +43,7 @@ struct ls_pipeline {
     size_t head, work, tail;  /* monotonic counters, mod RING */
     int stop;
     srch_analyzer *an;        /* the worker's */
+    srch_analyzer *own_an;    /* the writer thread's (not owned), or NULL */
     size_t max_passage_bytes;
     ls_consume_fn consume;
     void *ctx;
@@ -58,6 +60,8 @@ static void *worker(void *arg)
         if (pl->stop)
             break;
         batch *b = &pl->ring[pl->work % RING];
+        b->state = B_ANALYZING;
+        pl->work++;
         pthread_mutex_unlock(&pl->mu);
         for (size_t i = 0; i < b->ndocs; i++) {
             ls_err err;
@@ -65,7 +69,6 @@ static void *worker(void *arg)
         }
         pthread_mutex_lock(&pl->mu);
         b->state = B_DONE;
-        pl->work++;
         pthread_cond_broadcast(&pl->cv);
     }
     pthread_mutex_unlock(&pl->mu);
@@ -73,7 +76,7 @@ static void *worker(void *arg)
 }
 
 int ls_pipeline_new(ls_pipeline **out, const char *language, size_t max_passage_bytes,
-                    ls_consume_fn consume, void *ctx, ls_err *err)
+                    srch_analyzer *own_an, ls_consume_fn consume, void *ctx, ls_err *err)
 {
     *out = NULL;
     ls_pipeline *pl = calloc(1, sizeof *pl);
@@ -87,6 +90,7 @@ int ls_pipeline_new(ls_pipeline **out, const char *language, size_t max_passage_
         return ls_err_set(err, rc, "%s", srch_errmsg());
     }
     pl->max_passage_bytes = max_passage_bytes;
+    pl->own_an = own_an;
     pl->consume = consume;
     pl->ctx = ctx;
     pthread_mutex_init(&pl->mu, NULL);
@@ -140,13 +144,31 @@ static void set_free(ls_pipeline *pl, batch *b)
     pthread_mutex_unlock(&pl->mu);
 }
 
-/* Consume batch `tail` once it is analyzed. */
+/* Consume batch `tail` once it is analyzed; meanwhile, analyze here the
+ * next batch the worker has not started, if any. */
 static int consume_one(ls_pipeline *pl)
 {
     batch *b = &pl->ring[pl->tail % RING];
     pthread_mutex_lock(&pl->mu);
-    while (b->state != B_DONE)
+    while (b->state != B_DONE) {
+        /* rather than wait, analyze the next batch nobody has taken */
+        batch *q = &pl->ring[pl->work % RING];
+        if (pl->own_an && pl->work < pl->head && q->state == B_QUEUED) {
+            q->state = B_ANALYZING;
+            pl->work++;
+            pthread_mutex_unlock(&pl->mu);
+            for (size_t i = 0; i < q->ndocs; i++) {
+                ls_err err;
+                ls_prep_analyze(&q->preps[i], pl->own_an, &q->docs[i], pl->max_passage_bytes,
+                                &err);
+            }
+            pthread_mutex_lock(&pl->mu);
+            q->state = B_DONE;
+            pthread_cond_broadcast(&pl->cv);
+            continue;
+        }
         pthread_cond_wait(&pl->cv, &pl->mu);
+    }
     pthread_mutex_unlock(&pl->mu);
     int first = SRCH_OK;
     for (size_t i = 0; i < b->ndocs; i++) {

@@ -10,7 +10,10 @@
  * document negligible; a ring of a few batches bounds the memory in flight.
  *
  * The writer's thread alone touches the in-memory segment; the worker alone
- * writes the analysis results of the batch it holds.
+ * writes the analysis results of the batch it holds. While the writer's
+ * thread waits for the oldest batch, it analyzes the next batch the worker
+ * has not taken (with its own analyzer), so that neither thread idles:
+ * outside flushes, analysis is the slower half.
  */
 #ifndef LS_PIPELINE_H
 #define LS_PIPELINE_H
@@ -27,8 +30,10 @@ typedef struct ls_pipeline ls_pipeline;
  * document, in order, in the writer's thread. */
 typedef int (*ls_consume_fn)(void *ctx, const ls_prep *p);
 
+/* own_an: the writer thread's analyzer (same language), for the batches
+ * it analyzes itself; NULL: it always waits for the worker. */
 int ls_pipeline_new(ls_pipeline **out, const char *language, size_t max_passage_bytes,
-                    ls_consume_fn consume, void *ctx, ls_err *err);
+                    srch_analyzer *own_an, ls_consume_fn consume, void *ctx, ls_err *err);
 void ls_pipeline_free(ls_pipeline *pl);
 
 /* Queue a document (copied). Batches already analyzed are consumed on the

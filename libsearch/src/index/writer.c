@@ -312,7 +312,7 @@ SRCH_API int srch_index_open(srch_index **out, const char *path, const srch_inde
         goto fail;
     if (opts->threads == 2 || (opts->threads == 0 && sysconf(_SC_NPROCESSORS_ONLN) > 1))
         if ((rc = ls_pipeline_new(&ix->pipe, ix->man.language, ix->man.max_passage_bytes,
-                                  consume_prepared, ix, &ix->err)) != SRCH_OK)
+                                  ix->an, consume_prepared, ix, &ix->err)) != SRCH_OK)
             goto fail;
     remove_unreferenced(ix);
     *out = ix;
