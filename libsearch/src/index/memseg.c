@@ -388,17 +388,16 @@ static int body_cb(void *ctx, const srch_token *t)
     /* the pair of the previous token and this one (index/pairs.h) */
     int common = ls_pairs_common(p->pairs, t->term, t->term_len);
     ls_pend *a = q - 1;
-    if (p->npend - 1 > p->span_first && (common || p->prev_common) && q->pos == a->pos + 1) {
+    if (p->npend - 1 > p->span_first &&
+        ls_pairs_join(p->prev_common, common, a->pos, q->pos, a->term_len - 1u, t->term_len)) {
         unsigned char key[LS_MAX_TERM_BYTES];
-        size_t kl = ls_pairs_key(key, (const char *)p->scratch.p + a->term_off + 1, a->term_len - 1u, t->term,
-                                 t->term_len);
-        if (kl) {
-            a->pair_off = (uint32_t)p->scratch.len;
-            a->pair_len = (uint32_t)kl;
-            a->pair_hash = key_hash(key, kl);
-            if (ls_buf_add(&p->scratch, key, kl))
-                return p->failed = 1, -1;
-        }
+        size_t kl = ls_pairs_key(key, (const char *)p->scratch.p + a->term_off + 1,
+                                 a->term_len - 1u, t->term, t->term_len);
+        a->pair_off = (uint32_t)p->scratch.len;
+        a->pair_len = (uint32_t)kl;
+        a->pair_hash = key_hash(key, kl);
+        if (ls_buf_add(&p->scratch, key, kl))
+            return p->failed = 1, -1;
     }
     p->prev_common = common;
     return 0;
@@ -493,23 +492,22 @@ static int invert_passage(ls_memseg *m, const ls_prep *pr, size_t from, size_t t
 {
     const unsigned char *sc = pr->scratch.p;
     const ls_pend *pends = pr->pends;
-    for (size_t i = from; i < to; i++)
+    int pairs = m->pairs != NULL;   /* the pair keys made by the analysis count */
+    for (size_t i = from; i < to; i++) {
         __builtin_prefetch(&m->slots[pends[i].word_hash & m->mask]);
-    if (m->pairs)
-        for (size_t i = from; i < to; i++)
-            if (pends[i].pair_len)
-                __builtin_prefetch(&m->slots[pends[i].pair_hash & m->mask]);
+        if (pairs && pends[i].pair_len)
+            __builtin_prefetch(&m->slots[pends[i].pair_hash & m->mask]);
+    }
     for (size_t i = from; i < to; i++) {
         const tslot *s = &m->slots[pends[i].word_hash & m->mask];
         if (s->t && s->hash == pends[i].word_hash)
             __builtin_prefetch(s->t);
-    }
-    if (m->pairs)
-        for (size_t i = from; i < to; i++) {
-            const tslot *s = &m->slots[pends[i].pair_hash & m->mask];
-            if (pends[i].pair_len && s->t && s->hash == pends[i].pair_hash)
+        if (pairs && pends[i].pair_len) {
+            s = &m->slots[pends[i].pair_hash & m->mask];
+            if (s->t && s->hash == pends[i].pair_hash)
                 __builtin_prefetch(s->t);
         }
+    }
     for (size_t i = from; i < to; i++) {
         const ls_pend *q = &pends[i];
         memterm *w = get_term(m, sc + q->word_off, q->word_len, q->word_hash);
@@ -533,7 +531,7 @@ static int invert_passage(ls_memseg *m, const ls_prep *pr, size_t from, size_t t
         if (add_occurrence(m, w, p, 0) != 0 || add_occurrence(m, stem, p, q->pos) != 0)
             return -1;
     }
-    if (!m->pairs)
+    if (!pairs)
         return 0;
     /* the pairs (their keys made by the analysis) */
     for (size_t i = from; i < to; i++) {
@@ -736,8 +734,6 @@ void ls_memseg_delete_doc(ls_memseg *m, uint32_t first, uint32_t count)
 
 /* ------------------------------------------------------------------- flush */
 
-/* Terms sorted by key: the first 8 bytes (big-endian, zero-padded) sit in
- * the array, so that most comparisons touch no term. */
 /* A term to sort: the first 12 bytes of its key as two numbers that
  * compare as the bytes do (zero-padded), and its index in the array of
  * entries, so that the sort reads the entries themselves only to break a
@@ -754,9 +750,7 @@ static inline int sterm_lt(memterm *const *terms, const sterm *a, const sterm *b
     if (a->k1 != b->k1)
         return a->k1 < b->k1;
     const memterm *x = terms[a->i], *y = terms[b->i];
-    size_t n = x->klen < y->klen ? x->klen : y->klen;
-    int c = memcmp(x->key, y->key, n);
-    return c ? c < 0 : x->klen < y->klen;
+    return ls_key_cmp(x->key, x->klen, y->key, y->klen) < 0;
 }
 
 static void sterm_init(sterm *s, const memterm *t, uint32_t i)
@@ -1084,7 +1078,8 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int
     st8 = NULL;
     for (uint32_t p = 0; p < m->npassages && rc == SRCH_OK; p++)
         rc = ls_segw_norms(&w, m->norms[2 * p], m->norms[2 * p + 1]);
-    /* terms in key order: body (B), ids (I), title (T), words (W) */
+    /* terms in key order: body (B), ids (I), pairs (P), title (T), title
+     * words (V), words (W) */
     size_t nb = 0;   /* the terms before the ids: binary search */
     for (size_t hi = n; nb < hi;) {
         size_t mid = nb + (hi - nb) / 2;
@@ -1097,7 +1092,7 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int
      * many (counting entries and terms) as this one writes body terms, ids
      * and the first of the others. */
     size_t split = n;
-    if (threads > 1 && n > nb) {
+    if (rc == SRCH_OK && threads > 1 && n > nb) {
         uint64_t mine = cost_body + 2 * (uint64_t)m->ndocs;
         uint64_t share = cost_rest > mine ? (cost_rest - mine) / 2 : 0;
         split = nb + (size_t)((double)(n - nb) * (double)share / (double)(cost_rest ? cost_rest : 1));

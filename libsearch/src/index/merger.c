@@ -47,9 +47,7 @@ static inline uint32_t new_id(const input *in, uint32_t p)
 
 static int key_cmp(const ls_term_iter *a, const ls_term_iter *b)
 {
-    size_t n = a->klen < b->klen ? a->klen : b->klen;
-    int c = memcmp(a->key, b->key, n);
-    return c ? c : (a->klen > b->klen) - (a->klen < b->klen);
+    return ls_key_cmp(a->key, a->klen, b->key, b->klen);
 }
 
 static int advance(input *in, ls_err *err)
@@ -181,12 +179,6 @@ typedef struct term_range {
     ls_err err;
 } term_range;
 
-static int cmp_key(const unsigned char *a, size_t al, const unsigned char *b, size_t bl)
-{
-    int c = memcmp(a, b, al < bl ? al : bl);
-    return c ? c : (al > bl) - (al < bl);
-}
-
 static int merge_terms(term_range *r, ls_err *err)
 {
     input *in = r->in;
@@ -215,7 +207,7 @@ static int merge_terms(term_range *r, ls_err *err)
         for (size_t i = 0; i < n; i++)
             if (in[i].has && (!min || key_cmp(&in[i].it, &min->it) < 0))
                 min = &in[i];
-        if (!min || (r->to && cmp_key(min->it.key, min->it.klen, r->to, r->to_len) >= 0))
+        if (!min || (r->to && ls_key_cmp(min->it.key, min->it.klen, r->to, r->to_len) >= 0))
             break;
         unsigned char key[LS_MAX_TERM_BYTES];
         size_t klen = min->it.klen;

@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "index/format.h"
+
 typedef struct ls_pairs {
     uint32_t id;              /* never 0 */
     const char *const *words; /* stems, sorted, at most 7 bytes */
@@ -38,6 +40,14 @@ const ls_pairs *ls_pairs_for(const char *language);
 
 /* Is the stem term[0..len) one of the list's words? */
 int ls_pairs_common(const ls_pairs *p, const char *term, size_t len);
+
+/* The one rule index and queries share: do two terms at positions pos1
+ * and pos2, of lengths l1 and l2, one of them common or not, make a pair? */
+static inline int ls_pairs_join(int common1, int common2, uint32_t pos1, uint32_t pos2,
+                                size_t l1, size_t l2)
+{
+    return (common1 || common2) && pos2 == pos1 + 1 && l1 + l2 + 2 <= LS_MAX_TERM_BYTES;
+}
 
 /* The pair key of two stems into buf (LS_MAX_TERM_BYTES): its length, or
  * 0 when it would exceed LS_MAX_TERM_BYTES (such a pair is not indexed). */

@@ -50,6 +50,15 @@ struct ls_pipeline {
     size_t pending;
 };
 
+/* Analyze every document of batch b with analyzer an. */
+static void analyze_batch(ls_pipeline *pl, batch *b, srch_analyzer *an)
+{
+    for (size_t i = 0; i < b->ndocs; i++) {
+        ls_err err;
+        ls_prep_analyze(&b->preps[i], an, &b->docs[i], pl->max_passage_bytes, &err);
+    }
+}
+
 static void *worker(void *arg)
 {
     ls_pipeline *pl = arg;
@@ -63,10 +72,7 @@ static void *worker(void *arg)
         b->state = B_ANALYZING;
         pl->work++;
         pthread_mutex_unlock(&pl->mu);
-        for (size_t i = 0; i < b->ndocs; i++) {
-            ls_err err;
-            ls_prep_analyze(&b->preps[i], pl->an, &b->docs[i], pl->max_passage_bytes, &err);
-        }
+        analyze_batch(pl, b, pl->an);
         pthread_mutex_lock(&pl->mu);
         b->state = B_DONE;
         pthread_cond_broadcast(&pl->cv);
@@ -157,11 +163,7 @@ static int consume_one(ls_pipeline *pl)
             q->state = B_ANALYZING;
             pl->work++;
             pthread_mutex_unlock(&pl->mu);
-            for (size_t i = 0; i < q->ndocs; i++) {
-                ls_err err;
-                ls_prep_analyze(&q->preps[i], pl->own_an, &q->docs[i], pl->max_passage_bytes,
-                                &err);
-            }
+            analyze_batch(pl, q, pl->own_an);
             pthread_mutex_lock(&pl->mu);
             q->state = B_DONE;
             pthread_cond_broadcast(&pl->cv);

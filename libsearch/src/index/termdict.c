@@ -184,18 +184,12 @@ corrupt:
     return ls_err_set(err, SRCH_ECORRUPT, "term dictionary index is malformed");
 }
 
-static int key_cmp(const unsigned char *a, size_t alen, const unsigned char *b, size_t blen)
-{
-    int c = memcmp(a, b, alen < blen ? alen : blen);
-    return c ? c : (alen > blen) - (alen < blen);
-}
-
 /* Is block b's first key <= key (k8: key8(key))? */
 static inline int first_le(const ls_termdict *td, int64_t b, const unsigned char *key, size_t klen,
                            uint64_t k8)
 {
     uint64_t f8 = td->first8[b];
-    return f8 < k8 || (f8 == k8 && key_cmp(td->first[b], td->first_len[b], key, klen) <= 0);
+    return f8 < k8 || (f8 == k8 && ls_key_cmp(td->first[b], td->first_len[b], key, klen) <= 0);
 }
 
 /* The last block whose first key <= key, or -1. */
@@ -318,7 +312,7 @@ void ls_term_iter_seek(ls_term_iter *it, const ls_termdict *td, const unsigned c
             it->corrupt = 1;
             return;
         }
-        if (key_cmp(it->key, it->klen, key, klen) >= 0) {
+        if (ls_key_cmp(it->key, it->klen, key, klen) >= 0) {
             it->p = save_p;
             it->prev_doc = save_doc;
             it->prev_pos = save_pos;

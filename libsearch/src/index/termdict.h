@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "index/format.h"
 #include "index/postings.h"
@@ -50,6 +51,14 @@ int ls_tdw_add(ls_termdict_writer *w, const unsigned char *key, size_t klen,
 /* Write the index and trailer (the caller then finishes the file). */
 int ls_tdw_finish(ls_termdict_writer *w);
 void ls_tdw_free(ls_termdict_writer *w);
+
+/* Key order: bytewise, the shorter first on a tie (docs/FORMAT.md). */
+static inline int ls_key_cmp(const unsigned char *a, size_t alen, const unsigned char *b,
+                             size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    return c ? c : (alen > blen) - (alen < blen);
+}
 
 typedef struct ls_termdict {
     const ls_map *map;

@@ -149,10 +149,10 @@ static size_t phrase_pairs(const ls_plan *p, const qnode *n, unsigned char *is_p
     size_t np = 0;
     for (size_t i = 0; i < n->ntoks; i++) {
         const qtoken *a = &n->toks[i], *b = &n->toks[i + 1];
-        is_pair[i] = p->pairs && i + 1 < n->ntoks && b->pos == a->pos + 1 &&
-                     a->term_len + b->term_len + 2 <= LS_MAX_TERM_BYTES &&
-                     (ls_pairs_common(p->pairs, a->term, a->term_len) ||
-                      ls_pairs_common(p->pairs, b->term, b->term_len));
+        is_pair[i] = p->pairs && i + 1 < n->ntoks &&
+                     ls_pairs_join(ls_pairs_common(p->pairs, a->term, a->term_len),
+                                   ls_pairs_common(p->pairs, b->term, b->term_len), a->pos, b->pos,
+                                   a->term_len, b->term_len);
         np += is_pair[i];
     }
     return np;
