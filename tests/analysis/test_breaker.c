@@ -114,9 +114,106 @@ static void test_breaker_french__words_numbers_punctuation(void)
     ls_breaker_free(b);
 }
 
+/* All segments of text, "start-end-kind;" each, with the fast path allowed
+ * or not; returns whether the fast path read it. */
+static int all_segments(ls_breaker *b, int fast, const char *text, size_t len, char *out,
+                        size_t cap)
+{
+    size_t s, e, o = 0;
+    ls_seg_kind kind;
+    out[0] = '\0';
+    ls_breaker_set_fast(b, fast);
+    CU_ASSERT_EQUAL_FATAL(ls_breaker_set_text(b, text, len, NULL), SRCH_OK);
+    int used = ls_breaker_is_fast(b);
+    while (ls_breaker_next(b, &s, &e, &kind) > 0 && o + 64 < cap)
+        o += (size_t)snprintf(out + o, cap - o, "%zu-%zu-%d;", s, e, (int)kind);
+    return used;
+}
+
+/* The fast path against ICU on random strings drawn from characters of
+ * every class it knows (letters of three scripts, digits, the middle
+ * characters, spaces, line ends, other punctuation) and some it must leave
+ * to ICU (combining mark, underscore, Hebrew letter, pictograph, colon
+ * variants, ill-formed bytes): the segments and their kinds must be the
+ * same, and most strings must have taken the fast path. */
+static void test_breaker_fast__same_segments_as_icu(void)
+{
+    static const char *const simple[] = {
+        "a", "b", "Z", "\xC3\xA9" /* é */, "\xC5\x93" /* œ */, "\xCE\xB1" /* α */,
+        "\xD0\xB6" /* ж */, "0", "7", "\xD9\xA3" /* Arabic-Indic 3 */,
+        "'", "\xE2\x80\x99" /* ’ */, "\xE2\x80\x98" /* ‘ */, ".", ",", ";", ":",
+        "\xC2\xB7" /* · */, "\xE2\x80\xA4" /* one dot leader */, " ", " ", " ",
+        "\xE2\x80\x83" /* em space */, "\xC2\xA0" /* nbsp */, "\t", "\r", "\n",
+        "\x0B", "\xC2\x85", "\xE2\x80\xA8", "-", "\xE2\x80\x94" /* — */,
+        "\xC2\xAB" /* « */, "(", "/", "%", "$", "\xE2\x80\xA6" /* … */,
+    };
+    static const char *const rare[] = {
+        "\xCC\x81" /* combining acute */, "_", "\xD7\x90" /* alef */, "\"",
+        "\xC2\xA9" /* © */, "\xE2\x80\x8D" /* ZWJ */, "\xEF\xBC\x9A" /* fullwidth : */,
+        "\xFF", "\xC3", "\xE3\x81\x8B" /* か */, "\xE2\x80\xAF" /* nnbsp */,
+    };
+    const size_t nsimple = sizeof simple / sizeof simple[0];
+    const size_t nrare = sizeof rare / sizeof rare[0];
+    unsigned long long st = test_seed();
+    ls_breaker *b;
+    CU_ASSERT_EQUAL_FATAL(ls_breaker_new(&b, NULL), SRCH_OK);
+    static char text[512], want[8192], got[8192];
+    int fast = 0, mismatches = 0;
+    const int rounds = 40000;
+    for (int r = 0; r < rounds && mismatches < 5; r++) {
+        size_t len = 0, n = 1 + test_rand(&st) % 24;
+        /* a few characters only, so that every pair and triple shows up */
+        size_t alpha = 2 + test_rand(&st) % 6, pick[8];
+        for (size_t k = 0; k < alpha; k++)
+            pick[k] = test_rand(&st) % nsimple;
+        int with_rare = test_rand(&st) % 8 == 0;
+        for (size_t k = 0; k < n; k++) {
+            const char *c = with_rare && test_rand(&st) % 6 == 0
+                                ? rare[test_rand(&st) % nrare]
+                                : simple[pick[test_rand(&st) % alpha]];
+            size_t cl = strlen(c);
+            memcpy(text + len, c, cl);
+            len += cl;
+        }
+        all_segments(b, 0, text, len, want, sizeof want);
+        fast += all_segments(b, 1, text, len, got, sizeof got);
+        if (strcmp(want, got) != 0) {
+            CU_FAIL("fast path and ICU differ");
+            fprintf(stderr, "  text [%.*s]\n  icu  %s\n  fast %s\n", (int)len, text, want, got);
+            mismatches++;
+        }
+    }
+    CU_ASSERT(fast > rounds / 2);
+    ls_breaker_free(b);
+}
+
+/* The same comparison on every paragraph of the seed article, which must
+ * all take the fast path. */
+static void test_breaker_fast__seed_article(void)
+{
+    size_t len;
+    char *text = test_read_file(test_data_path("../../corpus/seed/forum-migration-2024.txt"), &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    ls_breaker *b;
+    CU_ASSERT_EQUAL_FATAL(ls_breaker_new(&b, NULL), SRCH_OK);
+    size_t cap = 64 * len + 64;
+    char *want = malloc(cap), *got = malloc(cap);
+    CU_ASSERT_FATAL(want && got);
+    all_segments(b, 0, text, len, want, cap);
+    CU_ASSERT(all_segments(b, 1, text, len, got, cap));
+    CU_ASSERT(strlen(want) > 1000);
+    CU_ASSERT_STRING_EQUAL(want, got);
+    free(want);
+    free(got);
+    free(text);
+    ls_breaker_free(b);
+}
+
 static const ls_test tests[] = {
     {"test_breaker_uax29__word_break_test", test_breaker_uax29__word_break_test},
     {"test_breaker_french__words_numbers_punctuation", test_breaker_french__words_numbers_punctuation},
+    {"test_breaker_fast__same_segments_as_icu", test_breaker_fast__same_segments_as_icu},
+    {"test_breaker_fast__seed_article", test_breaker_fast__seed_article},
     {NULL, NULL},
 };
 

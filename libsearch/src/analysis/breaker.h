@@ -7,6 +7,11 @@
  * numbers. ICU addresses text with 32-bit offsets, so the breaker walks a
  * text longer than LS_BREAK_CHUNK in chunks cut at a line break or space
  * (or, failing that, at a character boundary).
+ *
+ * A text made only of characters whose word rules are simple (Latin,
+ * Greek and Cyrillic letters without combining marks, digits, ordinary
+ * punctuation and spaces: see breaker.c) skips ICU: a fast path gives the
+ * same segments, kinds included, several times faster.
  */
 #ifndef LS_BREAKER_H
 #define LS_BREAKER_H
@@ -35,6 +40,13 @@ int ls_breaker_set_text(ls_breaker *b, const char *text, size_t len, ls_err *err
 /* Use chunks of at most `max` bytes (at least 16) from the next
  * ls_breaker_set_text() on; for tests of the chunking. */
 void ls_breaker_set_chunk(ls_breaker *b, size_t max);
+
+/* Allow the fast path (the default) or not, from the next
+ * ls_breaker_set_text() on; tests compare the two. */
+void ls_breaker_set_fast(ls_breaker *b, int on);
+
+/* 1 if the current text is read by the fast path. */
+int ls_breaker_is_fast(const ls_breaker *b);
 
 /* The next segment: 1 with its byte range and kind, 0 at the end, -1 if
  * ICU failed to start the next chunk (out of memory). */
