@@ -490,6 +490,146 @@ static void test_codecs_store__round_trip(void)
     ls_map_close(&m);
 }
 
+/* Documents for the append test, numbered globally: document g has
+ * np_of(g) passages; global passage q has len_of(q) bytes of text made
+ * from q. */
+static uint32_t np_of(uint32_t g)
+{
+    return 1 + (g * 2654435761u >> 7) % 5;
+}
+
+static size_t len_of(uint32_t q)
+{
+    return (q * 40503u) % 3000;
+}
+
+/* Add documents [g0, g1) to w, whose first passage is global passage *q. */
+static void add_docs(ls_store_writer *w, uint32_t g0, uint32_t g1, uint32_t *q)
+{
+    static char text[3000];
+    for (uint32_t g = g0; g < g1; g++) {
+        char id[32], title[32];
+        snprintf(id, sizeof id, "doc/%05u", g);
+        snprintf(title, sizeof title, "T%u", g);
+        ls_doc_rec r = {.id = id, .id_len = strlen(id), .title = title,
+                        .title_len = strlen(title), .first_passage = w->npassages,
+                        .npassages = np_of(g)};
+        CU_ASSERT_EQUAL_FATAL(ls_store_add_doc(w, &r), 0);
+        for (uint32_t i = 0; i < r.npassages; i++, (*q)++) {
+            size_t len = len_of(*q);
+            for (size_t k = 0; k < len; k++)
+                text[k] = (char)('a' + (*q + k) % 26);
+            CU_ASSERT_EQUAL_FATAL(ls_store_add_passage(w, i + 1, 3, 3 + (uint32_t)len / 2, text,
+                                                       len), 0);
+        }
+    }
+}
+
+static void open_store(const char *name, ls_map *m, ls_store *s)
+{
+    CU_ASSERT_EQUAL_FATAL(ls_map_open(m, tpath(name), name, LS_MAGIC_STORE, 3, LS_MAP_VERIFY,
+                                      NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_store_open(s, m, NULL), 0);
+}
+
+/* A store made of records added one by one and of two whole stores
+ * appended (their blocks copied, as a merge does) reads exactly as the
+ * same documents added one by one: ids, passage numbers, documents of
+ * passages, first passages of documents, text; by random access and by
+ * the cursors. */
+static void test_codecs_store__append_copies_blocks(void)
+{
+    enum { G1 = 90, G2 = 700, G3 = 760, G4 = 1500 };
+    /* the two stores to append: documents [G1, G2) and [G3, G4) */
+    uint32_t q = 0, qa, qb;
+    for (uint32_t g = 0; g < G1; g++)
+        q += np_of(g);
+    qa = q;
+    for (uint32_t g = G1; g < G3; g++)
+        q += np_of(g);
+    qb = q;
+    const char *names[2] = {"a.sto", "b.sto"};
+    uint32_t from[2] = {G1, G3}, to[2] = {G2, G4}, qs[2] = {qa, qb};
+    for (int k = 0; k < 2; k++) {
+        ls_wfile f;
+        ls_store_writer w;
+        CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&f, tpath(names[k]), LS_MAGIC_STORE, 3, 0, NULL), 0);
+        CU_ASSERT_EQUAL_FATAL(ls_store_writer_init(&w, &f), 0);
+        add_docs(&w, from[k], to[k], &qs[k]);
+        CU_ASSERT_EQUAL(ls_store_finish(&w), 0);
+        ls_store_writer_free(&w);
+        CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&f, NULL), 0);
+    }
+    ls_map ma, mb, mc;
+    ls_store sa, sb, sc;
+    open_store("a.sto", &ma, &sa);
+    open_store("b.sto", &mb, &sb);
+    CU_ASSERT(sa.npblocks > 10);
+    /* c = [0, G1) added, a, [G2, G3) added, b */
+    ls_wfile f;
+    ls_store_writer w;
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&f, tpath("c.sto"), LS_MAGIC_STORE, 3, 0, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_store_writer_init(&w, &f), 0);
+    q = 0;
+    add_docs(&w, 0, G1, &q);
+    CU_ASSERT_EQUAL_FATAL(ls_store_append(&w, &sa, NULL), 0);
+    q = qa + sa.npassages;
+    add_docs(&w, G2, G3, &q);
+    CU_ASSERT_EQUAL_FATAL(ls_store_append(&w, &sb, NULL), 0);
+    q += sb.npassages;
+    CU_ASSERT_EQUAL(ls_store_finish(&w), 0);
+    ls_store_writer_free(&w);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&f, NULL), 0);
+    open_store("c.sto", &mc, &sc);
+    CU_ASSERT_EQUAL(sc.ndocs, G4);
+    CU_ASSERT_EQUAL(sc.npassages, q);
+
+    ls_buf raw = {0};
+    ls_store_cursor dc, pc;
+    ls_store_cursor_init(&dc, &sc, 1);
+    ls_store_cursor_init(&pc, &sc, 0);
+    uint32_t p = 0;
+    int bad = 0;
+    for (uint32_t g = 0; g < G4 && bad < 5; g++) {
+        char want[32], id[64];
+        snprintf(want, sizeof want, "doc/%05u", g);
+        ls_doc_rec dr, dr2;
+        CU_ASSERT_EQUAL_FATAL(ls_store_doc(&sc, g, &raw, &dr, NULL), 0);
+        CU_ASSERT_EQUAL_FATAL(ls_store_cursor_doc(&dc, &dr2, NULL), 0);
+        if (dr.first_passage != p || dr2.first_passage != p || dr.npassages != np_of(g) ||
+            dr.id_len != strlen(want) || memcmp(dr.id, want, dr.id_len) != 0) {
+            CU_FAIL("document record differs");
+            fprintf(stderr, "  document %u: first passage %u/%u, want %u\n", g,
+                    dr.first_passage, dr2.first_passage, p);
+            bad++;
+        }
+        for (uint32_t i = 0; i < np_of(g); i++, p++) {
+            size_t id_len;
+            uint32_t number;
+            ls_passage_rec pr, pr2;
+            CU_ASSERT_EQUAL_FATAL(ls_store_id(&sc, p, id, sizeof id, &id_len, &number), 0);
+            CU_ASSERT_EQUAL_FATAL(ls_store_passage(&sc, p, &raw, &pr, NULL), 0);
+            CU_ASSERT_EQUAL_FATAL(ls_store_cursor_passage(&pc, &pr2, NULL), 0);
+            int ok = strcmp(id, want) == 0 && number == i + 1 && pr.doc == g && pr2.doc == g &&
+                     pr.stored_len == len_of(p) && pr.end == 3 + pr.stored_len / 2;
+            for (size_t k = 0; ok && k < pr.stored_len; k++)
+                ok = pr.stored[k] == (char)('a' + (p + k) % 26);
+            if (!ok) {
+                CU_FAIL("passage differs");
+                fprintf(stderr, "  passage %u: id %s #%u, document %u/%u, want %s #%u, %u\n", p,
+                        id, number, pr.doc, pr2.doc, want, i + 1, g);
+                bad++;
+            }
+        }
+    }
+    ls_store_cursor_free(&dc);
+    ls_store_cursor_free(&pc);
+    ls_buf_free(&raw);
+    ls_map_close(&ma);
+    ls_map_close(&mb);
+    ls_map_close(&mc);
+}
+
 static void test_codecs_file__framing_checked(void)
 {
     ls_wfile f;
@@ -548,6 +688,7 @@ static const ls_test tests[] = {
     {"test_codecs_postings__corrupt_header_detected", test_codecs_postings__corrupt_header_detected},
     {"test_codecs_termdict__lookup_and_iteration", test_codecs_termdict__lookup_and_iteration},
     {"test_codecs_store__round_trip", test_codecs_store__round_trip},
+    {"test_codecs_store__append_copies_blocks", test_codecs_store__append_copies_blocks},
     {"test_codecs_file__framing_checked", test_codecs_file__framing_checked},
     {NULL, NULL},
 };

@@ -107,6 +107,14 @@ static int copy_postings(ls_segment_writer *w, input *in, uint32_t **pos, size_t
 static int merge_store(ls_segment_writer *w, input *in, ls_err *err)
 {
     const ls_store *s = &in->seg->store;
+    if (!in->del || in->del->count == 0) {
+        /* nothing to drop: the compressed blocks are copied as they are */
+        int rc = ls_store_append(&w->sw, s, err);
+        for (uint32_t p = 0; p < s->npassages && rc == SRCH_OK; p++)
+            rc = ls_segw_norms(w, ls_segment_norm(in->seg, p, LS_NORM_BODY),
+                               ls_segment_norm(in->seg, p, LS_NORM_TITLE));
+        return rc;
+    }
     ls_store_cursor dc, pc;
     ls_store_cursor_init(&dc, s, 1);
     ls_store_cursor_init(&pc, s, 0);

@@ -83,9 +83,23 @@ static int oom(ls_store_writer *w)
     return w->f->rc = ls_err_set(w->f->err, SRCH_ENOMEM, "out of memory writing the store");
 }
 
+/* A block index entry for a block about to be written at the current
+ * offset. */
+static int index_entry(ls_store_writer *w, ls_buf *idx, uint32_t first, uint32_t base)
+{
+    unsigned char e[LS_STORE_INDEX_ENTRY];
+    ls_put_u32(e, first);
+    ls_put_u32(e + 4, base);
+    ls_put_u64(e + 8, ls_wfile_offset(w->f));
+    if (ls_buf_add(idx, e, sizeof e) != 0)
+        return oom(w);
+    return w->f->rc;
+}
+
 /* Compress raw into one block of the file; its offset goes to idx with the
- * number of its first record. */
-static int flush_block(ls_store_writer *w, ls_buf *raw, ls_buf *idx, uint32_t first)
+ * number of its first record and the base its records count from. */
+static int flush_block(ls_store_writer *w, ls_buf *raw, ls_buf *idx, uint32_t first,
+                       uint32_t base)
 {
     if (raw->len == 0)
         return w->f->rc;
@@ -96,11 +110,8 @@ static int flush_block(ls_store_writer *w, ls_buf *raw, ls_buf *idx, uint32_t fi
     size_t z = ZSTD_compressCCtx(w->zctx, w->zbuf.p, bound, raw->p, raw->len, ZSTD_LEVEL);
     if (ZSTD_isError(z))
         return w->f->rc = ls_err_set(w->f->err, SRCH_ERROR, "zstd: %s", ZSTD_getErrorName(z));
-    unsigned char e[12];
-    ls_put_u32(e, first);
-    ls_put_u64(e + 4, ls_wfile_offset(w->f));
-    if (ls_buf_add(idx, e, 12) != 0)
-        return oom(w);
+    if (index_entry(w, idx, first, base) != SRCH_OK)
+        return w->f->rc;
     ls_wfile_u32(w->f, (uint32_t)raw->len);
     ls_wfile_u32(w->f, (uint32_t)z);
     ls_wfile_write(w->f, w->zbuf.p, z);
@@ -127,13 +138,17 @@ int ls_store_add_doc(ls_store_writer *w, const ls_doc_rec *d)
         return w->f->rc;
     if (d->id_len > sizeof w->cur_id)
         return ls_err_set(w->f->err, SRCH_EINVAL, "document id too long");
-    if (w->draw.len == 0)
+    if (w->draw.len == 0) {
         w->dblock_first = w->ndocs;
+        w->dblock_base = d->first_passage;
+    }
+    if (d->first_passage < w->dblock_base)
+        return ls_err_set(w->f->err, SRCH_EINVAL, "documents out of order");
     ls_buf *b = &w->draw;
     if (ls_buf_varint(b, d->id_len) || ls_buf_add(b, d->id, d->id_len) ||
         ls_buf_varint(b, d->title_len) || ls_buf_add(b, d->title, d->title_len) ||
         ls_buf_varint(b, d->lead_len) || ls_buf_add(b, d->lead, d->lead_len) ||
-        ls_buf_varint(b, d->first_passage) || ls_buf_varint(b, d->npassages) ||
+        ls_buf_varint(b, d->first_passage - w->dblock_base) || ls_buf_varint(b, d->npassages) ||
         ls_buf_varint(b, d->nfields) || ls_buf_add(b, d->fields, d->fields_len))
         return oom(w);
     memcpy(w->cur_id, d->id, d->id_len);
@@ -141,8 +156,25 @@ int ls_store_add_doc(ls_store_writer *w, const ls_doc_rec *d)
     w->ndocs++;
     if (b->len >= LS_STORE_BLOCK_RAW) {
         w->ndblocks++;
-        return flush_block(w, b, &w->didx, w->dblock_first);
+        return flush_block(w, b, &w->didx, w->dblock_first, w->dblock_base);
     }
+    return w->f->rc;
+}
+
+/* The id table entry of passage w->npassages (not yet counted),
+ * prefix-compressed within its block. */
+static int add_id_entry(ls_store_writer *w, const unsigned char *id, size_t id_len,
+                        uint32_t number)
+{
+    size_t shared = 0;
+    if (w->npassages % LS_IDS_PER_BLOCK != 0)
+        while (shared < id_len && shared < w->ent_id_len && id[shared] == w->ent_id[shared])
+            shared++;
+    if (ls_buf_varint(&w->ids, shared) || ls_buf_varint(&w->ids, id_len - shared) ||
+        ls_buf_add(&w->ids, id + shared, id_len - shared) || ls_buf_varint(&w->ids, number))
+        return oom(w);
+    memcpy(w->ent_id, id, id_len);
+    w->ent_id_len = id_len;
     return w->f->rc;
 }
 
@@ -153,44 +185,98 @@ int ls_store_add_passage(ls_store_writer *w, uint32_t number, uint32_t start, ui
         return w->f->rc;
     if (w->ndocs == 0)
         return ls_err_set(w->f->err, SRCH_EINVAL, "passage before any document");
-    /* id table entry, prefix-compressed within its block */
-    size_t shared = 0;
-    if (w->npassages % LS_IDS_PER_BLOCK != 0)
-        while (shared < w->cur_id_len && shared < w->ent_id_len &&
-               w->cur_id[shared] == w->ent_id[shared])
-            shared++;
-    if (ls_buf_varint(&w->ids, shared) || ls_buf_varint(&w->ids, w->cur_id_len - shared) ||
-        ls_buf_add(&w->ids, w->cur_id + shared, w->cur_id_len - shared) ||
-        ls_buf_varint(&w->ids, number))
-        return oom(w);
-    memcpy(w->ent_id, w->cur_id, w->cur_id_len);
-    w->ent_id_len = w->cur_id_len;
-    if (w->praw.len == 0)
+    if (add_id_entry(w, w->cur_id, w->cur_id_len, number) != SRCH_OK)
+        return w->f->rc;
+    if (w->praw.len == 0) {
         w->pblock_first = w->npassages;
+        w->pblock_base = w->ndocs - 1;
+    }
     ls_buf *b = &w->praw;
-    if (ls_buf_varint(b, w->ndocs - 1) || ls_buf_varint(b, start) || ls_buf_varint(b, end) ||
-        ls_buf_varint(b, stored_len) || ls_buf_add(b, stored, stored_len))
+    if (ls_buf_varint(b, w->ndocs - 1 - w->pblock_base) || ls_buf_varint(b, start) ||
+        ls_buf_varint(b, end) || ls_buf_varint(b, stored_len) || ls_buf_add(b, stored, stored_len))
         return oom(w);
     w->npassages++;
     if (w->npassages % LS_IDS_PER_BLOCK == 0 && flush_ids(w) != SRCH_OK)
         return w->f->rc;
     if (b->len >= LS_STORE_BLOCK_RAW) {
         w->npblocks++;
-        return flush_block(w, b, &w->pidx, w->pblock_first);
+        return flush_block(w, b, &w->pidx, w->pblock_first, w->pblock_base);
     }
+    return w->f->rc;
+}
+
+/* Write the records pending in the raw buffers as (short) blocks. */
+static int flush_pending(ls_store_writer *w)
+{
+    if (w->praw.len) {
+        w->npblocks++;
+        flush_block(w, &w->praw, &w->pidx, w->pblock_first, w->pblock_base);
+    }
+    if (w->draw.len) {
+        w->ndblocks++;
+        flush_block(w, &w->draw, &w->didx, w->dblock_first, w->dblock_base);
+    }
+    return w->f->rc;
+}
+
+int ls_store_append(ls_store_writer *w, const ls_store *in, ls_err *err)
+{
+    if (w->f->rc != SRCH_OK || flush_pending(w) != SRCH_OK)
+        return w->f->rc;
+    /* the blocks, copied: their records count from their block's base */
+    const unsigned char *limit = in->pidx;
+    for (int docs = 0; docs < 2; docs++) {
+        const unsigned char *idx = docs ? in->didx : in->pidx;
+        uint32_t n = docs ? in->ndblocks : in->npblocks;
+        uint32_t add_first = docs ? w->ndocs : w->npassages;
+        uint32_t add_base = docs ? w->npassages : w->ndocs;
+        for (uint32_t b = 0; b < n; b++) {
+            const unsigned char *e = idx + LS_STORE_INDEX_ENTRY * b;
+            const unsigned char *p = in->map->data + ls_get_u64(e + 8);
+            uint32_t comp_len = ls_get_u32(p + 4);
+            if (ls_get_u32(p) > MAX_RAW_BLOCK || comp_len > (size_t)(limit - p - 8))
+                return ls_err_set(err, SRCH_ECORRUPT, "store block at %llu is malformed",
+                                  (unsigned long long)ls_get_u64(e + 8));
+            if (index_entry(w, docs ? &w->didx : &w->pidx, ls_get_u32(e) + add_first,
+                            ls_get_u32(e + 4) + add_base) != SRCH_OK)
+                return w->f->rc;
+            ls_wfile_write(w->f, p, 8 + (size_t)comp_len);
+        }
+    }
+    /* the id entries, decoded and encoded again (their blocks are cut
+     * every LS_IDS_PER_BLOCK passages of the whole segment) */
+    unsigned char id[sizeof w->ent_id];
+    size_t len = 0;
+    const unsigned char *end = in->pidx, *p = NULL;
+    for (uint32_t k = 0; k < in->npassages && w->f->rc == SRCH_OK; k++) {
+        if (k % LS_IDS_PER_BLOCK == 0)
+            p = in->map->data + ls_get_u64(in->iidx + 8 * (k / LS_IDS_PER_BLOCK));
+        uint64_t shared, suffix, num;
+        if (!(p = ls_get_varint(p, end, &shared)) || !(p = ls_get_varint(p, end, &suffix)) ||
+            shared > len || suffix > sizeof id - shared || suffix > (uint64_t)(end - p))
+            return ls_err_set(err, SRCH_ECORRUPT, "store id entry %u is malformed", k);
+        memcpy(id + shared, p, suffix);
+        len = shared + suffix;
+        p += suffix;
+        if (!(p = ls_get_varint(p, end, &num)) || num == 0 || num > UINT32_MAX)
+            return ls_err_set(err, SRCH_ECORRUPT, "store id entry %u is malformed", k);
+        if (add_id_entry(w, id, len, (uint32_t)num) != SRCH_OK)
+            break;
+        w->npassages++;
+        if (w->npassages % LS_IDS_PER_BLOCK == 0)
+            flush_ids(w);
+    }
+    memcpy(w->cur_id, id, len);
+    w->cur_id_len = len;
+    w->ndocs += in->ndocs;
+    w->npblocks += in->npblocks;
+    w->ndblocks += in->ndblocks;
     return w->f->rc;
 }
 
 int ls_store_finish(ls_store_writer *w)
 {
-    if (w->praw.len) {
-        w->npblocks++;
-        flush_block(w, &w->praw, &w->pidx, w->pblock_first);
-    }
-    if (w->draw.len) {
-        w->ndblocks++;
-        flush_block(w, &w->draw, &w->didx, w->dblock_first);
-    }
+    flush_pending(w);
     flush_ids(w);
     uint64_t poff = ls_wfile_offset(w->f);
     ls_wfile_write(w->f, w->pidx.p, w->pidx.len);
@@ -224,24 +310,29 @@ int ls_store_open(ls_store *s, const ls_map *m, ls_err *err)
     uint64_t poff = ls_get_u64(t + 16), doff = ls_get_u64(t + 24), ioff = ls_get_u64(t + 32);
     uint64_t end = LS_HEADER_SIZE + m->body_len - TRAILER_SIZE;
     uint64_t nid = (s->npassages + LS_IDS_PER_BLOCK - 1) / LS_IDS_PER_BLOCK;
-    if (poff < LS_HEADER_SIZE || doff != poff + 12ull * s->npblocks ||
-        ioff != doff + 12ull * s->ndblocks || end != ioff + 8 * nid ||
+    if (poff < LS_HEADER_SIZE || doff != poff + (uint64_t)LS_STORE_INDEX_ENTRY * s->npblocks ||
+        ioff != doff + (uint64_t)LS_STORE_INDEX_ENTRY * s->ndblocks || end != ioff + 8 * nid ||
         s->npblocks > s->npassages || s->ndblocks > s->ndocs || s->ndocs > s->npassages ||
         (s->npassages && (!s->npblocks || !s->ndblocks)))
         return ls_err_set(err, SRCH_ECORRUPT, "store trailer is inconsistent");
     s->pidx = m->data + poff;
     s->didx = m->data + doff;
     s->iidx = m->data + ioff;
-    /* block indexes: first records increasing from 0, offsets in range */
+    /* block indexes: first records increasing from 0, bases not
+     * decreasing and below the other count, offsets in range */
     for (int which = 0; which < 2; which++) {
         const unsigned char *idx = which ? s->didx : s->pidx;
         uint32_t n = which ? s->ndblocks : s->npblocks;
         uint32_t count = which ? s->ndocs : s->npassages;
+        uint32_t other = which ? s->npassages : s->ndocs;
         for (uint32_t b = 0; b < n; b++) {
-            uint32_t first = ls_get_u32(idx + 12 * b);
-            uint64_t off = ls_get_u64(idx + 12 * b + 4);
-            if ((b == 0 && first != 0) || (b > 0 && first <= ls_get_u32(idx + 12 * (b - 1))) ||
-                first >= count || off < LS_HEADER_SIZE || off + 8 > poff)
+            const unsigned char *e = idx + LS_STORE_INDEX_ENTRY * b;
+            uint32_t first = ls_get_u32(e), base = ls_get_u32(e + 4);
+            uint64_t off = ls_get_u64(e + 8);
+            if ((b == 0 && (first != 0 || base != 0)) ||
+                (b > 0 && (first <= ls_get_u32(e - LS_STORE_INDEX_ENTRY) ||
+                           base < ls_get_u32(e - LS_STORE_INDEX_ENTRY + 4))) ||
+                first >= count || base >= other || off < LS_HEADER_SIZE || off + 8 > poff)
                 return ls_err_set(err, SRCH_ECORRUPT, "store block index is malformed");
         }
     }
@@ -329,7 +420,7 @@ static ZSTD_DCtx *thread_dctx(void)
 static int load_block(const ls_store *s, int docs, uint32_t b, ls_buf *raw, ls_err *err)
 {
     const unsigned char *idx = docs ? s->didx : s->pidx;
-    uint64_t off = ls_get_u64(idx + 12 * b + 4);
+    uint64_t off = ls_get_u64(idx + LS_STORE_INDEX_ENTRY * b + 8);
     const unsigned char *p = s->map->data + off, *limit = s->pidx;
     uint32_t raw_len = ls_get_u32(p), comp_len = ls_get_u32(p + 4);
     if (raw_len > MAX_RAW_BLOCK || comp_len > (size_t)(limit - p - 8))
@@ -354,7 +445,7 @@ static uint32_t find_block(const unsigned char *idx, uint32_t n, uint32_t k)
     uint32_t lo = 0, hi = n;
     while (hi - lo > 1) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (ls_get_u32(idx + 12 * mid) <= k)
+        if (ls_get_u32(idx + LS_STORE_INDEX_ENTRY * mid) <= k)
             lo = mid;
         else
             hi = mid;
@@ -362,16 +453,18 @@ static uint32_t find_block(const unsigned char *idx, uint32_t n, uint32_t k)
     return lo;
 }
 
+/* Records count their document (passage records) or first passage
+ * (document records) from their block's base. */
 static const unsigned char *parse_passage(const unsigned char *p, const unsigned char *end,
-                                          ls_passage_rec *r)
+                                          uint32_t base, ls_passage_rec *r)
 {
     uint64_t doc, start, stop, len;
     if (!(p = ls_get_varint(p, end, &doc)) || !(p = ls_get_varint(p, end, &start)) ||
         !(p = ls_get_varint(p, end, &stop)) || !(p = ls_get_varint(p, end, &len)) ||
-        doc > UINT32_MAX || start > UINT32_MAX || stop > UINT32_MAX || stop < start ||
+        doc > UINT32_MAX - base || start > UINT32_MAX || stop > UINT32_MAX || stop < start ||
         len > (uint64_t)(end - p) || len < stop - start)
         return NULL;
-    r->doc = (uint32_t)doc;
+    r->doc = (uint32_t)doc + base;
     r->start = (uint32_t)start;
     r->end = (uint32_t)stop;
     r->stored = (const char *)p;
@@ -391,7 +484,7 @@ static const unsigned char *parse_bytes(const unsigned char *p, const unsigned c
 }
 
 static const unsigned char *parse_doc(const unsigned char *p, const unsigned char *end,
-                                      ls_doc_rec *d)
+                                      uint32_t base, ls_doc_rec *d)
 {
     uint64_t first, count, nfields;
     memset(d, 0, sizeof *d);
@@ -399,10 +492,10 @@ static const unsigned char *parse_doc(const unsigned char *p, const unsigned cha
         !(p = parse_bytes(p, end, &d->title, &d->title_len)) ||
         !(p = parse_bytes(p, end, &d->lead, &d->lead_len)) ||
         !(p = ls_get_varint(p, end, &first)) || !(p = ls_get_varint(p, end, &count)) ||
-        !(p = ls_get_varint(p, end, &nfields)) || first > UINT32_MAX || count > UINT32_MAX ||
-        nfields > UINT32_MAX)
+        !(p = ls_get_varint(p, end, &nfields)) || first > UINT32_MAX - base ||
+        count > UINT32_MAX || nfields > UINT32_MAX)
         return NULL;
-    d->first_passage = (uint32_t)first;
+    d->first_passage = (uint32_t)first + base;
     d->npassages = (uint32_t)count;
     d->nfields = (uint32_t)nfields;
     d->fields = p;
@@ -426,8 +519,9 @@ int ls_store_passage(const ls_store *s, uint32_t passage, ls_buf *raw, ls_passag
     if (rc != SRCH_OK)
         return rc;
     const unsigned char *p = raw->p, *end = raw->p + raw->len;
-    for (uint32_t k = ls_get_u32(s->pidx + 12 * b); k <= passage; k++)
-        if (!(p = parse_passage(p, end, out)))
+    const unsigned char *e = s->pidx + LS_STORE_INDEX_ENTRY * b;
+    for (uint32_t k = ls_get_u32(e); k <= passage; k++)
+        if (!(p = parse_passage(p, end, ls_get_u32(e + 4), out)))
             return ls_err_set(err, SRCH_ECORRUPT, "store: passage %u is malformed", passage);
     if (out->doc >= s->ndocs)
         return ls_err_set(err, SRCH_ECORRUPT, "store: passage %u names document %u", passage,
@@ -444,8 +538,9 @@ int ls_store_doc(const ls_store *s, uint32_t doc, ls_buf *raw, ls_doc_rec *out, 
     if (rc != SRCH_OK)
         return rc;
     const unsigned char *p = raw->p, *end = raw->p + raw->len;
-    for (uint32_t k = ls_get_u32(s->didx + 12 * b); k <= doc; k++)
-        if (!(p = parse_doc(p, end, out)))
+    const unsigned char *e = s->didx + LS_STORE_INDEX_ENTRY * b;
+    for (uint32_t k = ls_get_u32(e); k <= doc; k++)
+        if (!(p = parse_doc(p, end, ls_get_u32(e + 4), out)))
             return ls_err_set(err, SRCH_ECORRUPT, "store: document %u is malformed", doc);
     return SRCH_OK;
 }
@@ -473,13 +568,15 @@ static int cursor_advance(ls_store_cursor *c, ls_err *err)
     if (c->next >= count)
         return ls_err_set(err, SRCH_EINVAL, "store cursor past the end");
     uint32_t nb = c->block == UINT32_MAX ? 0 : c->block + 1;
-    if (c->block == UINT32_MAX || (nb < nblocks && ls_get_u32(idx + 12 * nb) == c->next)) {
+    if (c->block == UINT32_MAX ||
+        (nb < nblocks && ls_get_u32(idx + LS_STORE_INDEX_ENTRY * nb) == c->next)) {
         if (c->p != c->end)
             return ls_err_set(err, SRCH_ECORRUPT, "store block has extra bytes");
         int rc = load_block(s, c->docs, nb, &c->raw, err);
         if (rc != SRCH_OK)
             return rc;
         c->block = nb;
+        c->base = ls_get_u32(idx + LS_STORE_INDEX_ENTRY * nb + 4);
         c->p = c->raw.p;
         c->end = c->raw.p + c->raw.len;
     }
@@ -491,7 +588,7 @@ int ls_store_cursor_passage(ls_store_cursor *c, ls_passage_rec *out, ls_err *err
     int rc = cursor_advance(c, err);
     if (rc != SRCH_OK)
         return rc;
-    if (!(c->p = parse_passage(c->p, c->end, out)) || out->doc >= c->s->ndocs)
+    if (!(c->p = parse_passage(c->p, c->end, c->base, out)) || out->doc >= c->s->ndocs)
         return ls_err_set(err, SRCH_ECORRUPT, "store: passage %u is malformed", c->next);
     c->next++;
     return SRCH_OK;
@@ -502,7 +599,7 @@ int ls_store_cursor_doc(ls_store_cursor *c, ls_doc_rec *out, ls_err *err)
     int rc = cursor_advance(c, err);
     if (rc != SRCH_OK)
         return rc;
-    if (!(c->p = parse_doc(c->p, c->end, out)))
+    if (!(c->p = parse_doc(c->p, c->end, c->base, out)))
         return ls_err_set(err, SRCH_ECORRUPT, "store: document %u is malformed", c->next);
     c->next++;
     return SRCH_OK;

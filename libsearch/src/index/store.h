@@ -10,17 +10,20 @@
  *     prefix-compressed against the previous entry of the block),
  *     varint passage number (1-based)
  *   compressed blocks: u32 raw_len, u32 comp_len, zstd frame; the raw bytes
- *   are records:
- *     passage record: varint doc, varint start, varint end, varint
+ *   are records, which number documents and passages from their block's
+ *   base (so that a merge can copy a block as it is):
+ *     passage record: varint doc - base, varint start, varint end, varint
  *       stored_len, stored bytes = body[start, start + stored_len): the
  *       passage and the separator after it, so that a body is rebuilt
  *       exactly by its lead and the stored bytes of its passages
  *     document record: varint id_len, id, varint title_len, title,
  *       varint lead_len, lead (body bytes before the first passage),
- *       varint first passage, varint passage count, varint field count,
+ *       varint first passage - base, varint passage count, varint field count,
  *       then per field varint name_len, name, varint value_len, value
- *   index: passage blocks (u32 first passage, u64 offset) each, document
- *     blocks (u32 first document, u64 offset) each, id blocks (u64 offset)
+ *   index: passage blocks (u32 first passage, u32 base: the document of the
+ *     first passage, u64 offset) each, document blocks (u32 first document,
+ *     u32 base: the first passage of the first document, u64 offset) each,
+ *     id blocks (u64 offset)
  *   trailer: u32 passages, u32 documents, u32 passage blocks, u32 document
  *     blocks, u64 passage index offset, u64 document index offset, u64 id
  *     index offset
@@ -37,6 +40,7 @@
 
 #define LS_IDS_PER_BLOCK 16
 #define LS_STORE_BLOCK_RAW (16 * 1024)
+#define LS_STORE_INDEX_ENTRY 16   /* bytes of a block index entry */
 
 typedef struct ls_buf {
     unsigned char *p;
@@ -56,6 +60,7 @@ typedef struct ls_store_writer {
     ls_buf zbuf;              /* compression output */
     uint32_t npassages, ndocs, npblocks, ndblocks;
     uint32_t pblock_first, dblock_first;
+    uint32_t pblock_base, dblock_base;
     unsigned char cur_id[1100];   /* id of the current document */
     size_t cur_id_len;
     unsigned char ent_id[1100];   /* id of the last id table entry */
@@ -87,11 +92,17 @@ int ls_store_add_passage(ls_store_writer *w, uint32_t number, uint32_t start, ui
                          const char *stored, size_t stored_len);
 int ls_store_finish(ls_store_writer *w);
 
-typedef struct ls_store {
+typedef struct ls_store ls_store;
+/* Append every document and passage of store `in`, in order, after those
+ * added so far: its compressed blocks are copied as they are, without
+ * decompression (for merges of segments without deletions). */
+int ls_store_append(ls_store_writer *w, const ls_store *in, ls_err *err);
+
+struct ls_store {
     const ls_map *map;
     uint32_t npassages, ndocs, npblocks, ndblocks;
     const unsigned char *pidx, *didx, *iidx;
-} ls_store;
+};
 
 int ls_store_open(ls_store *s, const ls_map *m, ls_err *err);
 
@@ -124,6 +135,7 @@ typedef struct ls_store_cursor {
     const ls_store *s;
     int docs;                 /* iterate documents instead of passages */
     uint32_t block, next;     /* current block, next record index */
+    uint32_t base;            /* the current block's base */
     const unsigned char *p, *end;
     ls_buf raw;
 } ls_store_cursor;
