@@ -34,6 +34,51 @@ static void test_util_arena__alignment_and_large(void)
     ls_arena_free(&a);
 }
 
+/* Objects that record their own size (first byte) are all found again by
+ * walking the chunks, oversized ones included. */
+typedef struct walk {
+    unsigned long count, sum;
+    int bad;
+} walk;
+
+static void walk_chunk(void *ctx, unsigned char *data, size_t used)
+{
+    walk *w = ctx;
+    for (size_t o = 0; o < used; o += ((size_t)data[o] * 16 + 7) & ~(size_t)7) {
+        size_t n = (size_t)data[o] * 16;
+        if (n == 0 || o + n > used || data[o + n - 1] != (unsigned char)(n / 16 + 1)) {
+            w->bad = 1;
+            return;
+        }
+        w->count++;
+        w->sum += n;
+    }
+}
+
+static void test_util_arena__each_walks_every_object(void)
+{
+    ls_arena a;
+    ls_arena_init(&a, 1024);
+    unsigned long count = 0, sum = 0;
+    for (int i = 0; i < 3000; i++) {
+        size_t n = (size_t)(1 + (i * 7) % 13) * 16;
+        if (i == 1500)
+            n = 255 * 16;   /* more than a quarter of a chunk: a block of its own */
+        unsigned char *p = ls_arena_alloc(&a, n);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        p[0] = (unsigned char)(n / 16);
+        p[n - 1] = (unsigned char)(n / 16 + 1);
+        count++;
+        sum += n;
+    }
+    walk w = {0, 0, 0};
+    ls_arena_each(&a, walk_chunk, &w);
+    CU_ASSERT_FALSE(w.bad);
+    CU_ASSERT_EQUAL(w.count, count);
+    CU_ASSERT_EQUAL(w.sum, sum);
+    ls_arena_free(&a);
+}
+
 static void test_util_strmap__random_against_reference(void)
 {
     enum { N = 20000 };
@@ -174,6 +219,7 @@ static const ls_test tests[] = {
     {"test_util_memo__random_against_reference", test_util_memo__random_against_reference},
     {"test_util_memo__bounded_by_budget", test_util_memo__bounded_by_budget},
     {"test_util_arena__alignment_and_large", test_util_arena__alignment_and_large},
+    {"test_util_arena__each_walks_every_object", test_util_arena__each_walks_every_object},
     {"test_util_strmap__random_against_reference", test_util_strmap__random_against_reference},
     {"test_util_strmap__binary_keys", test_util_strmap__binary_keys},
     {"test_util_error__messages", test_util_error__messages},

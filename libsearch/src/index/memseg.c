@@ -300,6 +300,8 @@ static memterm *get_term(ls_memseg *m, const unsigned char *key, size_t klen, ui
     memterm *t = ls_arena_alloc(&m->arena, sizeof *t + klen);
     if (!t)
         return NULL;
+    t->klen = (uint16_t)klen;   /* first: the flush walks the arena (collect) */
+    t->df = 0;
     t->docs.head = t->docs.cur = t->docs.end = 0;   /* started by a second passage */
     t->docs_level = 0;
     if (ls_field_has_positions(key[0])) {
@@ -315,7 +317,6 @@ static memterm *get_term(ls_memseg *m, const unsigned char *key, size_t klen, ui
     t->last_pos = 0;
     t->mixed = 0;
     t->hash = h;
-    t->klen = (uint16_t)klen;
     memcpy(t->key, key, klen);
     m->slots[i].hash = h;
     m->slots[i].t = t;
@@ -771,7 +772,7 @@ static void sterm_init(sterm *s, const memterm *t, uint32_t i)
 /* Sort v[0..n) (keys distinct) with tmp[n] as scratch: runs of 16 by
  * insertion, then bottom-up merges, the comparison inlined. Returns the
  * array that holds the result (v or tmp). */
-static sterm *sort_terms(memterm *const *terms, sterm *v, sterm *tmp, size_t n)
+static sterm *sort_run(memterm *const *terms, sterm *v, sterm *tmp, size_t n)
 {
     for (size_t lo = 0; lo < n; lo += 16) {
         size_t hi = lo + 16 < n ? lo + 16 : n;
@@ -801,6 +802,36 @@ static sterm *sort_terms(memterm *const *terms, sterm *v, sterm *tmp, size_t n)
         dst = x;
     }
     return src;
+}
+
+#define SORT_BUCKETS 0x10000   /* by the first two key bytes */
+
+/* Sort v[0..n) the same way, first distributed into buckets by their
+ * first two bytes (a field byte and a term's first byte: a few hundred
+ * buckets in use), each then sorted alone: fewer merge passes. Returns
+ * the array that holds the result. */
+static sterm *sort_terms(memterm *const *terms, sterm *v, sterm *tmp, size_t n)
+{
+    uint32_t *end = n >= 4096 ? calloc(SORT_BUCKETS, sizeof *end) : NULL;
+    if (!end)
+        return sort_run(terms, v, tmp, n);
+    for (size_t i = 0; i < n; i++)
+        end[v[i].k0 >> 48]++;
+    uint32_t at = 0;
+    for (size_t b = 0; b < SORT_BUCKETS; b++) {   /* counts -> starts */
+        uint32_t c = end[b];
+        end[b] = at;
+        at += c;
+    }
+    for (size_t i = 0; i < n; i++)   /* starts -> ends */
+        tmp[end[v[i].k0 >> 48]++] = v[i];
+    for (size_t b = 0, lo = 0; b < SORT_BUCKETS; lo = end[b++]) {
+        size_t len = end[b] - lo;
+        if (len > 1 && sort_run(terms, tmp + lo, v + lo, len) == v + lo)
+            memcpy(tmp + lo, v + lo, len * sizeof *v);
+    }
+    free(end);
+    return tmp;
 }
 
 /* Scratch of one writing thread: a term's positions at a passage. */
@@ -1024,6 +1055,31 @@ static int write_store(void *arg, ls_err *err)
     return rc;
 }
 
+/* The terms with entries, and the work of writing them (entries + 1),
+ * from the arena's chunks: memterms only, each followed by its key. */
+typedef struct collect {
+    memterm **terms;
+    sterm *st8;
+    size_t n;
+    uint64_t cost_body, cost_rest;
+} collect;
+
+static void collect_chunk(void *ctx, unsigned char *data, size_t used)
+{
+    collect *c = ctx;
+    for (size_t o = 0; o < used; o += (sizeof(memterm) + ((memterm *)(data + o))->klen + 7) & ~(size_t)7) {
+        memterm *t = (memterm *)(data + o);
+        if (!t->df)
+            continue;
+        sterm_init(&c->st8[c->n], t, (uint32_t)c->n);
+        c->terms[c->n++] = t;
+        if (t->key[0] < LS_FIELD_ID)
+            c->cost_body += 1 + t->df;
+        else
+            c->cost_rest += 1 + t->df;
+    }
+}
+
 int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int threads,
                     ls_segment_meta *meta, ls_deletes **deletes, ls_err *err)
 {
@@ -1051,21 +1107,11 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int
     store_job job = {m, &w, ids};
     ls_store_thread st;
     ls_segw_store_start(&st, &w, threads, write_store, &job);
-    size_t n = 0;
-    uint64_t cost_body = 0, cost_rest = 0;   /* entries + terms, to split the work */
-    for (size_t i = 0; i <= m->mask; i++) {
-        if (i + 16 <= m->mask && m->slots[i + 16].t)
-            __builtin_prefetch(m->slots[i + 16].t);
-        memterm *t = m->slots[i].t;
-        if (t && t->df) {
-            sterm_init(&st8[n], t, (uint32_t)n);
-            terms[n++] = t;
-            if (t->key[0] < LS_FIELD_ID)
-                cost_body += 1 + t->df;
-            else
-                cost_rest += 1 + t->df;
-        }
-    }
+    /* the terms, read sequentially where they were allocated */
+    collect c = {terms, st8, 0, 0, 0};
+    ls_arena_each(&m->arena, collect_chunk, &c);
+    size_t n = c.n;
+    uint64_t cost_body = c.cost_body, cost_rest = c.cost_rest;   /* to split the work */
     const sterm *sorted = sort_terms(terms, st8, st8 + n, n);
     /* terms in key order, in place: the sorted indexes say where each
      * comes from; the array of 8-byte pointers is rebuilt through the

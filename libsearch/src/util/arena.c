@@ -60,6 +60,13 @@ char *ls_arena_strndup(ls_arena *a, const char *s, size_t n)
     return p;
 }
 
+void ls_arena_each(const ls_arena *a, void (*fn)(void *ctx, unsigned char *data, size_t used),
+                   void *ctx)
+{
+    for (ls_arena_chunk *c = a->head; c; c = c->prev)
+        fn(ctx, c->data, c->used);
+}
+
 void ls_arena_reset(ls_arena *a)
 {
     ls_arena_chunk *c = a->head;
