@@ -145,7 +145,8 @@ static void test_breaker_fast__same_segments_as_icu(void)
         "\xC2\xB7" /* · */, "\xE2\x80\xA4" /* one dot leader */, " ", " ", " ",
         "\xE2\x80\x83" /* em space */, "\xC2\xA0" /* nbsp */, "\t", "\r", "\n",
         "\x0B", "\xC2\x85", "\xE2\x80\xA8", "-", "\xE2\x80\x94" /* — */,
-        "\xC2\xAB" /* « */, "(", "/", "%", "$", "\xE2\x80\xA6" /* … */,
+        "\xC2\xAB" /* « */, "(", "/", "%", "$", "\xE2\x80\xA6" /* … */, "@",
+        "\xCE\x87" /* Greek ano teleia */, "\xD5\x9F" /* Armenian abbreviation mark */,
     };
     static const char *const rare[] = {
         "\xCC\x81" /* combining acute */, "_", "\xD7\x90" /* alef */, "\"",
@@ -187,6 +188,43 @@ static void test_breaker_fast__same_segments_as_icu(void)
     ls_breaker_free(b);
 }
 
+/* Every code point the fast path's tables cover, in a few contexts (alone,
+ * between letters, between digits, doubled, next to a space), against ICU:
+ * its class, taken from ICU's property, must also behave as ICU's rules
+ * treat it. */
+static void test_breaker_fast__every_code_point_in_context(void)
+{
+    static const char *const ctx[][2] = {
+        {"", ""}, {"a", "b"}, {"1", "2"}, {"a", "1"}, {"1", "a"}, {"ab", ""}, {"", "cd"},
+        {" ", " "}, {"a\xE2\x80\x99", "b"},
+    };
+    ls_breaker *b;
+    CU_ASSERT_EQUAL_FATAL(ls_breaker_new(&b, NULL), SRCH_OK);
+    char text[64], want[2048], got[2048];
+    int fast = 0, mismatches = 0;
+    for (UChar32 c = 1; c < 0x2070 && mismatches < 5; c++) {
+        if (c == 0x800)
+            c = 0x2000;
+        char u[4];
+        int32_t k = 0;
+        U8_APPEND_UNSAFE(u, k, c);
+        for (size_t x = 0; x < sizeof ctx / sizeof ctx[0]; x++)
+            for (int twice = 0; twice < 2; twice++) {
+                int n = snprintf(text, sizeof text, "%s%.*s%.*s%s", ctx[x][0], (int)k, u,
+                                 twice ? (int)k : 0, u, ctx[x][1]);
+                all_segments(b, 0, text, (size_t)n, want, sizeof want);
+                fast += all_segments(b, 1, text, (size_t)n, got, sizeof got);
+                if (strcmp(want, got) != 0 && mismatches++ < 5) {
+                    CU_FAIL("fast path and ICU differ");
+                    fprintf(stderr, "  U+%04X in [%s]\n  icu  %s\n  fast %s\n", (unsigned)c, text,
+                            want, got);
+                }
+            }
+    }
+    CU_ASSERT(fast > 10000);
+    ls_breaker_free(b);
+}
+
 /* The same comparison on every paragraph of the seed article, which must
  * all take the fast path. */
 static void test_breaker_fast__seed_article(void)
@@ -213,6 +251,7 @@ static const ls_test tests[] = {
     {"test_breaker_uax29__word_break_test", test_breaker_uax29__word_break_test},
     {"test_breaker_french__words_numbers_punctuation", test_breaker_french__words_numbers_punctuation},
     {"test_breaker_fast__same_segments_as_icu", test_breaker_fast__same_segments_as_icu},
+    {"test_breaker_fast__every_code_point_in_context", test_breaker_fast__every_code_point_in_context},
     {"test_breaker_fast__seed_article", test_breaker_fast__seed_article},
     {NULL, NULL},
 };

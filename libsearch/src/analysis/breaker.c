@@ -17,7 +17,8 @@
  * last character: 200 (letter) after a letter, 100 (number) after a digit.
  * The classes come from ICU's own Word_Break property at start-up, for the
  * code points below U+0800 and the General Punctuation block; ICU's default
- * rules take the colons out of MidLetter, and so do we. A text with any
+ * rules take the colons out of MidLetter and put '@' among the letters, and
+ * so do we. A text with any
  * other character, or one whose class brings more rules (Extend, Format,
  * ZWJ, ExtendNumLet, Hebrew letters, quotation marks, pictographs, ...), or
  * with ill-formed UTF-8, goes to ICU whole. test_breaker.c checks the fast
@@ -56,6 +57,8 @@ static uint8_t icu_class(UChar32 c)
 {
     if (c == 0x3A)                     /* ICU: the colon is not MidLetter */
         return C_OTHER;
+    if (c == 0x40)                     /* ICU: '@' is a letter (e-mail addresses) */
+        return C_LETTER;
     if (u_hasBinaryProperty(c, UCHAR_EXTENDED_PICTOGRAPHIC))
         return C_COMPLEX;              /* WB3c */
     switch (u_getIntPropertyValue(c, UCHAR_WORD_BREAK)) {
