@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "index/format.h"
+#include "index/memseg.h"
 #include "index/reader.h"
 #include "index/segment.h"
 #include "libsearch.h"
@@ -992,7 +993,52 @@ static void test_index_crash__sigkill_at_random_moments(void)
     free(m);
 }
 
+/* A prep that held a large document gives its buffers back once trimmed
+ * (the pipeline keeps one prep per document in flight), keeps those of an
+ * ordinary one, and analyzes the same way after either. */
+static void test_index_prep__trim_releases_large_buffers(void)
+{
+    srch_analyzer *a;
+    CU_ASSERT_EQUAL_FATAL(srch_analyzer_new(&a, NULL), SRCH_OK);
+    static char big[40000];
+    size_t len = 0;
+    for (int i = 0; len + 32 < sizeof big; i++)
+        len += (size_t)snprintf(big + len, sizeof big - len, "le mot%d de la page ", i % 700);
+    const char *small = "un court texte";
+    srch_document db = {SRCH_DOCUMENT_VERSION, "big", "Titre", big, len, NULL, 0};
+    srch_document ds = {SRCH_DOCUMENT_VERSION, "small", NULL, small, strlen(small), NULL, 0};
+    ls_prep p;
+    memset(&p, 0, sizeof p);
+    ls_err err;
+    uint64_t sum[2] = {0, 0};
+    size_t npend[2] = {0, 0};
+    for (int round = 0; round < 2; round++) {
+        CU_ASSERT_EQUAL_FATAL(ls_prep_analyze(&p, a, &db, 4096, &err), SRCH_OK);
+        npend[round] = p.npend;
+        for (size_t i = 0; i < p.npend; i++)
+            sum[round] = sum[round] * 31 + p.pends[i].term_hash + p.pends[i].pos;
+        CU_ASSERT(p.pend_cap > LS_PREP_KEEP_TOKENS);
+        ls_prep_trim(&p);
+        CU_ASSERT_PTR_NULL(p.pends);
+        CU_ASSERT_EQUAL(p.pend_cap, 0);
+        CU_ASSERT_EQUAL(p.scratch.cap, 0);
+        CU_ASSERT_PTR_NULL(p.spans);
+    }
+    CU_ASSERT(npend[0] > 4000);
+    CU_ASSERT_EQUAL(npend[0], npend[1]);
+    CU_ASSERT_EQUAL(sum[0], sum[1]);
+    CU_ASSERT_EQUAL_FATAL(ls_prep_analyze(&p, a, &ds, 4096, &err), SRCH_OK);
+    CU_ASSERT_EQUAL(p.npend, 3);
+    size_t cap = p.pend_cap;
+    ls_prep_trim(&p);
+    CU_ASSERT_EQUAL(p.pend_cap, cap);   /* an ordinary document's are kept */
+    CU_ASSERT_PTR_NOT_NULL(p.pends);
+    ls_prep_free(&p);
+    srch_analyzer_free(a);
+}
+
 static const ls_test tests[] = {
+    {"test_index_prep__trim_releases_large_buffers", test_index_prep__trim_releases_large_buffers},
     {"test_index_basic__add_commit_read", test_index_basic__add_commit_read},
     {"test_index_basic__empty_body_and_options", test_index_basic__empty_body_and_options},
     {"test_index_model__random_operations_then_merge", test_index_model__random_operations_then_merge},

@@ -69,7 +69,7 @@ struct ls_memseg {
     tslot *slots;             /* term table */
     size_t mask, nterms;
     ls_strmap ids;            /* document id -> last document with it */
-    ls_arena arena;           /* memterms */
+    ls_arena arena;           /* memterms only: the flush walks it */
     unsigned char *pool;      /* slices */
     size_t pool_len, pool_cap;
     ls_buf docs;              /* document records (see add_doc_record) */
@@ -437,6 +437,32 @@ void ls_prep_free(ls_prep *p)
     ls_buf_free(&p->scratch);
     ls_buf_free(&p->tscratch);
     memset(p, 0, sizeof *p);
+}
+
+void ls_prep_trim(ls_prep *p)
+{
+    if (p->pend_cap > LS_PREP_KEEP_TOKENS) {
+        free(p->pends);
+        p->pends = NULL;
+        p->pend_cap = p->npend = 0;
+    }
+    if (p->pstart_cap > LS_PREP_KEEP_TOKENS) {
+        free(p->pstart);
+        p->pstart = NULL;
+        p->pstart_cap = 0;
+    }
+    if (p->title_cap > LS_PREP_KEEP_TOKENS) {
+        free(p->title);
+        p->title = NULL;
+        p->title_cap = p->ntitle = 0;
+    }
+    if (p->scratch.cap > LS_PREP_KEEP_BYTES)
+        ls_buf_free(&p->scratch);
+    if (p->tscratch.cap > LS_PREP_KEEP_BYTES)
+        ls_buf_free(&p->tscratch);
+    free(p->spans);
+    p->spans = NULL;
+    p->nspans = 0;
 }
 
 int ls_prep_analyze(ls_prep *p, srch_analyzer *a, const srch_document *doc,

@@ -81,6 +81,14 @@ typedef struct ls_prep {
 int ls_prep_analyze(ls_prep *p, srch_analyzer *a, const srch_document *doc,
                     size_t max_passage_bytes, ls_err *err);
 void ls_prep_free(ls_prep *p);
+/* Release the buffers a large document grew beyond what an ordinary one
+ * needs (LS_PREP_KEEP_*), once it is consumed: the pipeline keeps a prep
+ * per document of every batch in flight, and each would otherwise keep the
+ * largest size it ever held (on the Littré entries, 25 MB more per
+ * segment written, without bound). */
+#define LS_PREP_KEEP_TOKENS 256
+#define LS_PREP_KEEP_BYTES (8u << 10)
+void ls_prep_trim(ls_prep *p);
 
 int ls_memseg_new(ls_memseg **out, size_t max_passage_bytes, ls_err *err);
 /* Index common-word pairs with this list (index/pairs.h; NULL: none, the

@@ -178,6 +178,7 @@ static int consume_one(ls_pipeline *pl)
         if (rc != SRCH_OK && first == SRCH_OK)
             first = rc;
         b->preps[i].doc = NULL;
+        ls_prep_trim(&b->preps[i]);
     }
     pl->pending -= b->ndocs;
     b->ndocs = 0;
@@ -359,6 +360,10 @@ void ls_pipeline_discard(ls_pipeline *pl)
         pl->tail++;
         pthread_mutex_unlock(&pl->mu);
         pl->pending -= b->ndocs;
+        for (size_t i = 0; i < b->ndocs; i++) {
+            b->preps[i].doc = NULL;
+            ls_prep_trim(&b->preps[i]);
+        }
         b->ndocs = 0;
         b->nfields = 0;
         b->bytes.len = 0;
