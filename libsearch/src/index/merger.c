@@ -34,6 +34,9 @@ typedef struct input {
     uint32_t *rank;           /* live passages before each 64-passage word */
     ls_term_iter it;
     int has;                  /* it holds a current term */
+    /* .ter, .doc, .pos: the offset reached, and up to where the pages were
+     * dropped from our RSS (see release_behind) */
+    uint64_t reached[3], released[3];
 } input;
 
 static inline uint32_t new_id(const input *in, uint32_t p)
@@ -57,6 +60,13 @@ static int advance(input *in, ls_err *err)
         return ls_err_set(err, SRCH_ECORRUPT, "segment %s: malformed term dictionary",
                           in->seg->name);
     in->has = r;
+    if (r) {   /* the files are read in key order: offsets only grow */
+        in->reached[0] = (uint64_t)(in->it.p - in->seg->maps[0].data);
+        if (in->it.ti.df >= 2 && in->it.ti.doc_off > in->reached[1])
+            in->reached[1] = in->it.ti.doc_off;
+        if (in->it.ti.pos_off > in->reached[2])
+            in->reached[2] = in->it.ti.pos_off;
+    }
     /* a single passage (most terms): its lengths start loading now */
     if (r && in->it.ti.df == 1 && in->it.ti.single_doc < in->seg->meta.npassages)
         __builtin_prefetch(in->seg->norms + 4 * (size_t)in->it.ti.single_doc);
@@ -172,9 +182,8 @@ static int merge_stores(void *arg, ls_err *err)
 }
 
 /* The terms [from, to) of the inputs (from NULL: the first; to NULL: to
- * the last), merged into w. Each thread has its own inputs' iterators;
- * both drop the inputs' pages now and then (the other's come back when
- * read again). */
+ * the last), merged into w. Each thread has its own inputs' iterators,
+ * and drops the pages behind them (release_behind). */
 typedef struct term_range {
     ls_segment_writer *w;
     input *in;
@@ -187,6 +196,24 @@ typedef struct term_range {
     ls_err err;
 } term_range;
 
+/* Keep the inputs' pages out of our RSS: drop those of the term
+ * dictionary, postings and positions behind what this thread has read, by
+ * steps of RELEASE_STEP (once each: a page ahead is never dropped, so none
+ * is read twice). Not the store's (the store thread's) nor the norms' (4
+ * bytes a passage, read at random for every entry copied). */
+#define RELEASE_STEP ((uint64_t)256 << 10)
+
+static void release_behind(input *in)
+{
+    for (int k = 0; k < 3; k++) {
+        uint64_t upto = in->reached[k] & ~(uint64_t)4095;
+        if (upto > in->released[k] && upto - in->released[k] >= RELEASE_STEP) {
+            ls_map_release_range(&in->seg->maps[k], in->released[k], upto - in->released[k]);
+            in->released[k] = upto;
+        }
+    }
+}
+
 static int merge_terms(term_range *r, ls_err *err)
 {
     input *in = r->in;
@@ -198,18 +225,16 @@ static int merge_terms(term_range *r, ls_err *err)
     for (size_t i = 0; i < n && rc == SRCH_OK; i++) {
         ls_term_iter_seek(&in[i].it, &r->segs[i]->td,
                           r->from ? r->from : (const unsigned char *)"", r->from_len);
+        memset(in[i].reached, 0, sizeof in[i].reached);
         rc = advance(&in[i], err);
+        for (int k = 0; k < 3; k++)   /* this thread's part starts here */
+            in[i].released[k] = in[i].reached[k] & ~(uint64_t)4095;
     }
     uint64_t copied = 0;
     while (rc == SRCH_OK) {
-        /* keep the inputs' pages out of our RSS; not the store's (the
-         * store thread's) nor the norms' (4 bytes a passage, read at
-         * random for every entry copied) */
-        if (++copied % 8192 == 0)
+        if (++copied % 1024 == 0)
             for (size_t i = 0; i < n; i++)
-                for (int k = 0; k < LS_SEGMENT_FILES; k++)
-                    if (k != 3 && k != 4)
-                        ls_map_release(&r->segs[i]->maps[k]);
+                release_behind(&in[i]);
         /* the smallest current key */
         input *min = NULL;
         for (size_t i = 0; i < n; i++)

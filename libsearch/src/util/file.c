@@ -441,6 +441,15 @@ void ls_map_release(const ls_map *m)
         madvise((void *)m->data, m->size, MADV_DONTNEED);
 }
 
+void ls_map_release_range(const ls_map *m, uint64_t off, uint64_t len)
+{
+    if (m->data && off < m->size) {
+        if (len > m->size - off)
+            len = m->size - off;
+        madvise((void *)(m->data + off), len, MADV_DONTNEED);
+    }
+}
+
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22   /* Linux 5.14 */
 #endif

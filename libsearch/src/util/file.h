@@ -108,6 +108,9 @@ void ls_map_close(ls_map *m);
  * and come back on the next access): keeps the resident size of a writer
  * that verifies or merges large files within its budget. */
 void ls_map_release(const ls_map *m);
+/* The same for the pages of [off, off + len) only (off a multiple of the
+ * page size). */
+void ls_map_release_range(const ls_map *m, uint64_t off, uint64_t len);
 
 /* Map every page of the file into this process now (Linux's
  * MADV_POPULATE_READ, else a read of one byte per page): later accesses
