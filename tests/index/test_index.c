@@ -21,6 +21,8 @@
 
 #include "index/format.h"
 #include "index/memseg.h"
+#include "index/pairs.h"
+#include "index/termdict.h"
 #include "index/reader.h"
 #include "index/segment.h"
 #include "libsearch.h"
@@ -1037,7 +1039,68 @@ static void test_index_prep__trim_releases_large_buffers(void)
     srch_analyzer_free(a);
 }
 
+/* Flush a memseg of two documents added in the three steps a pipelined
+ * writer uses, the pairs dropped or not; the number of pair keys in the
+ * segment, and its pairs id in *pairs. */
+static int flush_pair_keys(const char *dir, uint64_t id, int drop, uint32_t *pairs)
+{
+    srch_analyzer *a;
+    ls_memseg *m;
+    ls_err err;
+    CU_ASSERT_EQUAL_FATAL(srch_analyzer_new(&a, NULL), SRCH_OK);
+    CU_ASSERT_EQUAL_FATAL(ls_memseg_new(&m, 4096, &err), SRCH_OK);
+    ls_memseg_set_pairs(m, ls_pairs_for("french"));
+    const char *texts[2] = {"la maison de la ville", "le chemin de fer et la gare"};
+    ls_prep preps[2];
+    memset(preps, 0, sizeof preps);
+    srch_document docs[2];
+    for (int i = 0; i < 2; i++) {
+        docs[i] = (srch_document){SRCH_DOCUMENT_VERSION, i ? "d1" : "d0", NULL, texts[i],
+                                  strlen(texts[i]), NULL, 0};
+        int replaced;
+        CU_ASSERT_EQUAL_FATAL(ls_prep_analyze(&preps[i], a, &docs[i], 4096, &err), SRCH_OK);
+        CU_ASSERT_EQUAL_FATAL(ls_memseg_add_records(m, &preps[i], &replaced, &err), SRCH_OK);
+        CU_ASSERT_EQUAL_FATAL(ls_memseg_invert(m, &preps[i], 0, &err), SRCH_OK);
+    }
+    ls_memseg_add_pairs(m, preps, 2);
+    if (drop)
+        ls_memseg_drop_pairs(m);
+    ls_segment_meta meta;
+    ls_deletes *del;
+    CU_ASSERT_EQUAL_FATAL(ls_memseg_flush(m, dir, id, 0, 2, &meta, &del, &err), SRCH_OK);
+    ls_segment *seg;
+    CU_ASSERT_EQUAL_FATAL(ls_segment_open(&seg, dir, &meta, LS_MAP_VERIFY, &err), SRCH_OK);
+    *pairs = seg->meta.pairs;
+    ls_term_iter it;
+    int n = 0;
+    ls_term_iter_seek(&it, &seg->td, (const unsigned char *)"P", 1);
+    while (ls_term_iter_next(&it) == 1 && it.key[0] == LS_FIELD_PAIR)
+        n++;
+    ls_segment_unref(seg);
+    for (int i = 0; i < 2; i++)
+        ls_prep_free(&preps[i]);
+    ls_memseg_free(m);
+    srch_analyzer_free(a);
+    return n;
+}
+
+/* The pairs inverted apart (as the pipeline's worker does) are written
+ * with their list's id; dropped (out of memory), the segment has neither
+ * pair keys nor the id, so that queries read its positions instead. */
+static void test_index_pairs__inverted_apart_or_dropped(void)
+{
+    const char *dir = new_dir();
+    CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0755), 0);
+    uint32_t id;
+    int n = flush_pair_keys(dir, 1, 0, &id);
+    CU_ASSERT(n >= 6);   /* la maison, de la, la ville, chemin de, de fer, ... */
+    CU_ASSERT_EQUAL(id, ls_pairs_for("french")->id);
+    CU_ASSERT_EQUAL(flush_pair_keys(dir, 2, 1, &id), 0);
+    CU_ASSERT_EQUAL(id, 0);
+}
+
 static const ls_test tests[] = {
+    {"test_index_pairs__inverted_apart_or_dropped", test_index_pairs__inverted_apart_or_dropped},
     {"test_index_prep__trim_releases_large_buffers", test_index_prep__trim_releases_large_buffers},
     {"test_index_basic__add_commit_read", test_index_basic__add_commit_read},
     {"test_index_basic__empty_body_and_options", test_index_basic__empty_body_and_options},

@@ -63,15 +63,24 @@ typedef struct id_ref {
     uint32_t first, count;
 } id_ref;
 
-struct ls_memseg {
-    size_t max_passage_bytes;
-    const ls_pairs *pairs;    /* common-word list, NULL: no pairs */
+/* Terms and their streams. The memseg has two: the pairs' can be filled
+ * by another thread while the writer's fills the other (see
+ * ls_memseg_add_pairs()). */
+typedef struct termstore {
     tslot *slots;             /* term table */
     size_t mask, nterms;
-    ls_strmap ids;            /* document id -> last document with it */
     ls_arena arena;           /* memterms only: the flush walks it */
     unsigned char *pool;      /* slices */
     size_t pool_len, pool_cap;
+} termstore;
+
+struct ls_memseg {
+    size_t max_passage_bytes;
+    const ls_pairs *pairs;    /* common-word list, NULL: no pairs */
+    termstore ts;             /* every term but the pairs */
+    termstore pts;            /* the pairs */
+    int pairs_lost;           /* a pair could not be added: no pairs written */
+    ls_strmap ids;            /* document id -> last document with it */
     ls_buf docs;              /* document records (see add_doc_record) */
     ls_buf passages;          /* passage records */
     uint16_t *norms;          /* body, title per passage */
@@ -89,7 +98,7 @@ struct ls_memseg {
 
 /* ------------------------------------------------------------------ slices */
 
-static int pool_alloc(ls_memseg *m, uint32_t size, uint32_t *off)
+static int pool_alloc(termstore *m, uint32_t size, uint32_t *off)
 {
     if (m->pool_len + size > m->pool_cap) {
         size_t cap = m->pool_cap ? m->pool_cap * 2 : 256 << 10;
@@ -108,7 +117,7 @@ static int pool_alloc(ls_memseg *m, uint32_t size, uint32_t *off)
     return 0;
 }
 
-static int stream_init(ls_memseg *m, stream *s, uint8_t *level)
+static int stream_init(termstore *m, stream *s, uint8_t *level)
 {
     uint32_t off;
     if (pool_alloc(m, slice_size[0], &off) != 0)
@@ -119,7 +128,7 @@ static int stream_init(ls_memseg *m, stream *s, uint8_t *level)
     return 0;
 }
 
-static inline int stream_byte(ls_memseg *m, stream *s, uint8_t *slevel, unsigned char b)
+static inline int stream_byte(termstore *m, stream *s, uint8_t *slevel, unsigned char b)
 {
     if (s->cur == s->end) {
         uint8_t level = (uint8_t)(*slevel < MAX_LEVEL ? *slevel + 1u : MAX_LEVEL);
@@ -135,7 +144,7 @@ static inline int stream_byte(ls_memseg *m, stream *s, uint8_t *slevel, unsigned
     return 0;
 }
 
-static inline int stream_varint(ls_memseg *m, stream *s, uint8_t *level, uint64_t v)
+static inline int stream_varint(termstore *m, stream *s, uint8_t *level, uint64_t v)
 {
     while (v >= 0x80) {
         if (stream_byte(m, s, level, (unsigned char)(v | 0x80)) != 0)
@@ -151,7 +160,7 @@ typedef struct stream_reader {
     uint8_t level;
 } stream_reader;
 
-static void reader_init(stream_reader *r, const ls_memseg *m, const stream *s)
+static void reader_init(stream_reader *r, const termstore *m, const stream *s)
 {
     r->pool = m->pool;
     r->cur = s->head;
@@ -179,20 +188,47 @@ static inline uint64_t reader_varint(stream_reader *r)
 
 /* ------------------------------------------------------------------ memseg */
 
+static int store_init(termstore *ts)
+{
+    ts->mask = (1 << 12) - 1;
+    ts->slots = calloc(ts->mask + 1, sizeof *ts->slots);
+    ls_arena_init(&ts->arena, 256 << 10);
+    return ts->slots ? 0 : -1;
+}
+
+static void store_free(termstore *ts)
+{
+    free(ts->slots);
+    ls_arena_free(&ts->arena);
+    free(ts->pool);
+}
+
+static void store_reset(termstore *ts)
+{
+    memset(ts->slots, 0, (ts->mask + 1) * sizeof *ts->slots);
+    ts->nterms = 0;
+    ls_arena_reset(&ts->arena);
+    ts->pool_len = 0;
+}
+
+static size_t store_bytes(const termstore *ts)
+{
+    return (ts->mask + 1) * sizeof *ts->slots + ls_arena_bytes(&ts->arena) + ts->pool_len;
+}
+
 int ls_memseg_new(ls_memseg **out, size_t max_passage_bytes, ls_err *err)
 {
     ls_memseg *m = calloc(1, sizeof *m);
     *out = NULL;
     if (!m)
         return ls_err_set(err, SRCH_ENOMEM, "out of memory creating the write buffer");
-    m->mask = (1 << 12) - 1;
-    m->slots = calloc(m->mask + 1, sizeof *m->slots);
-    if (!m->slots || ls_strmap_init(&m->ids, 1024) != 0) {
-        free(m->slots);
+    if (store_init(&m->ts) != 0 || store_init(&m->pts) != 0 ||
+        ls_strmap_init(&m->ids, 1024) != 0) {
+        store_free(&m->ts);
+        store_free(&m->pts);
         free(m);
         return ls_err_set(err, SRCH_ENOMEM, "out of memory creating the write buffer");
     }
-    ls_arena_init(&m->arena, 256 << 10);
     m->max_passage_bytes = max_passage_bytes;
     *out = m;
     return SRCH_OK;
@@ -202,10 +238,9 @@ void ls_memseg_free(ls_memseg *m)
 {
     if (!m)
         return;
-    free(m->slots);
+    store_free(&m->ts);
+    store_free(&m->pts);
     ls_strmap_free(&m->ids);
-    ls_arena_free(&m->arena);
-    free(m->pool);
     ls_buf_free(&m->docs);
     ls_buf_free(&m->passages);
     free(m->title_toks);
@@ -221,11 +256,10 @@ void ls_memseg_set_pairs(ls_memseg *m, const ls_pairs *pairs)
 
 void ls_memseg_reset(ls_memseg *m)
 {
-    memset(m->slots, 0, (m->mask + 1) * sizeof *m->slots);
-    m->nterms = 0;
+    store_reset(&m->ts);
+    store_reset(&m->pts);
+    m->pairs_lost = 0;
     ls_strmap_clear(&m->ids);
-    ls_arena_reset(&m->arena);
-    m->pool_len = 0;
     m->docs.len = 0;
     m->passages.len = 0;
     if (m->deleted)
@@ -253,8 +287,8 @@ uint32_t ls_memseg_docs(const ls_memseg *m)
  * segment after the first much smaller than the budget allows. */
 size_t ls_memseg_bytes(const ls_memseg *m)
 {
-    return (m->mask + 1) * sizeof *m->slots + ls_strmap_bytes(&m->ids) +
-           ls_arena_bytes(&m->arena) + m->pool_len + m->docs.len + m->passages.len +
+    return store_bytes(&m->ts) + store_bytes(&m->pts) + ls_strmap_bytes(&m->ids) +
+           m->docs.len + m->passages.len +
            (size_t)m->npassages * 2 * sizeof *m->norms + ((size_t)m->npassages + 63) / 64 * 8;
 }
 
@@ -263,7 +297,7 @@ static inline uint32_t key_hash(const unsigned char *key, size_t klen)
     return (uint32_t)ls_hash_bytes(key, klen);
 }
 
-static int grow_table(ls_memseg *m)
+static int grow_table(termstore *m)
 {
     size_t cap = (m->mask + 1) * 2;
     tslot *ns = calloc(cap, sizeof *ns);
@@ -283,7 +317,7 @@ static int grow_table(ls_memseg *m)
 }
 
 /* The entry of key, created if absent; NULL when out of memory. */
-static memterm *get_term(ls_memseg *m, const unsigned char *key, size_t klen, uint32_t h)
+static memterm *get_term(termstore *m, const unsigned char *key, size_t klen, uint32_t h)
 {
     size_t i = h & m->mask;
     for (; m->slots[i].t; i = (i + 1) & m->mask) {
@@ -326,7 +360,7 @@ static memterm *get_term(ls_memseg *m, const unsigned char *key, size_t klen, ui
 
 /* One occurrence of term t in passage p (at position pos if it has
  * positions). */
-static int add_occurrence(ls_memseg *m, memterm *t, uint32_t p, uint32_t pos)
+static int add_occurrence(termstore *m, memterm *t, uint32_t p, uint32_t pos)
 {
     if (t->last_doc != p) {
         if (t->last_doc != UINT32_MAX) {
@@ -511,29 +545,45 @@ int ls_prep_analyze(ls_prep *p, srch_analyzer *a, const srch_document *doc,
     return p->rc = SRCH_OK;
 }
 
-/* Invert the tokens pends[from, to) of passage p: prefetch the slots of
- * the whole batch first (the table is far larger than the caches), then
- * the entries the slots point to, then find each word's entry, and
- * through its link, its stem's entry. */
-static int invert_passage(ls_memseg *m, const ls_prep *pr, size_t from, size_t to, uint32_t p)
+/* Invert the pairs of the tokens pends[from, to) of passage p (their keys
+ * made by the analysis) into the pairs' store. */
+static int invert_pairs(termstore *m, const ls_prep *pr, size_t from, size_t to, uint32_t p)
 {
     const unsigned char *sc = pr->scratch.p;
     const ls_pend *pends = pr->pends;
-    int pairs = m->pairs != NULL;   /* the pair keys made by the analysis count */
-    for (size_t i = from; i < to; i++) {
-        __builtin_prefetch(&m->slots[pends[i].word_hash & m->mask]);
-        if (pairs && pends[i].pair_len)
+    for (size_t i = from; i < to; i++)
+        if (pends[i].pair_len)
             __builtin_prefetch(&m->slots[pends[i].pair_hash & m->mask]);
+    for (size_t i = from; i < to; i++) {
+        const tslot *s = &m->slots[pends[i].pair_hash & m->mask];
+        if (pends[i].pair_len && s->t && s->hash == pends[i].pair_hash)
+            __builtin_prefetch(s->t);
     }
+    for (size_t i = from; i < to; i++) {
+        const ls_pend *q = &pends[i];
+        if (!q->pair_len)
+            continue;
+        memterm *t = get_term(m, sc + q->pair_off, q->pair_len, q->pair_hash);
+        if (!t || add_occurrence(m, t, p, q->pos) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Invert the tokens pends[from, to) of passage p, but their pairs:
+ * prefetch the slots of the whole batch first (the table is far larger
+ * than the caches), then the entries the slots point to, then find each
+ * word's entry, and through its link, its stem's entry. */
+static int invert_passage(termstore *m, const ls_prep *pr, size_t from, size_t to, uint32_t p)
+{
+    const unsigned char *sc = pr->scratch.p;
+    const ls_pend *pends = pr->pends;
+    for (size_t i = from; i < to; i++)
+        __builtin_prefetch(&m->slots[pends[i].word_hash & m->mask]);
     for (size_t i = from; i < to; i++) {
         const tslot *s = &m->slots[pends[i].word_hash & m->mask];
         if (s->t && s->hash == pends[i].word_hash)
             __builtin_prefetch(s->t);
-        if (pairs && pends[i].pair_len) {
-            s = &m->slots[pends[i].pair_hash & m->mask];
-            if (s->t && s->hash == pends[i].pair_hash)
-                __builtin_prefetch(s->t);
-        }
     }
     for (size_t i = from; i < to; i++) {
         const ls_pend *q = &pends[i];
@@ -556,17 +606,6 @@ static int invert_passage(ls_memseg *m, const ls_prep *pr, size_t from, size_t t
                 w->mixed = 1;
         }
         if (add_occurrence(m, w, p, 0) != 0 || add_occurrence(m, stem, p, q->pos) != 0)
-            return -1;
-    }
-    if (!pairs)
-        return 0;
-    /* the pairs (their keys made by the analysis) */
-    for (size_t i = from; i < to; i++) {
-        const ls_pend *q = &pends[i];
-        if (!q->pair_len)
-            continue;
-        memterm *t = get_term(m, sc + q->pair_off, q->pair_len, q->pair_hash);
-        if (!t || add_occurrence(m, t, p, q->pos) != 0)
             return -1;
     }
     return 0;
@@ -625,9 +664,10 @@ static int put_u32(ls_buf *b, uint32_t v)
     return ls_buf_add(b, x, 4);
 }
 
-int ls_memseg_add_prepared(ls_memseg *m, const ls_prep *pr, int *replaced, ls_err *err)
+int ls_memseg_add_records(ls_memseg *m, ls_prep *pr, int *replaced, ls_err *err)
 {
     *replaced = 0;
+    pr->added = 0;
     const srch_document *doc = pr->doc;
     if (pr->rc != SRCH_OK)
         return ls_err_set(err, pr->rc, "document '%s' could not be analyzed", doc->id);
@@ -687,9 +727,21 @@ int ls_memseg_add_prepared(ls_memseg *m, const ls_prep *pr, int *replaced, ls_er
     idslot->value = (void *)(uintptr_t)((uint64_t)nspans << 32 | first);
     m->ndocs++;
     m->npassages += (uint32_t)nspans;
+    pr->first = first;
+    pr->added = 1;
+    return SRCH_OK;
+}
 
-    /* Invert: the title's entries once (reused for every passage), then
-     * each passage in a batch. */
+int ls_memseg_invert(ls_memseg *m, const ls_prep *pr, int with_pairs, ls_err *err)
+{
+    if (!pr->added)
+        return SRCH_OK;
+    const srch_document *doc = pr->doc;
+    size_t nspans = pr->nspans;
+    uint32_t first = pr->first;
+    with_pairs = with_pairs && m->pairs;
+    /* The title's entries once (reused for every passage), then each
+     * passage in a batch. */
     if (2 * pr->ntitle > m->title_cap) {
         title_tok *v = realloc(m->title_toks, 2 * pr->ntitle * sizeof *v);
         if (!v)
@@ -701,8 +753,9 @@ int ls_memseg_add_prepared(ls_memseg *m, const ls_prep *pr, int *replaced, ls_er
     m->ntitle = 0;
     for (size_t k = 0; k < pr->ntitle; k++) {
         const ls_pend *q = &pr->title[k];
-        memterm *e = get_term(m, pr->tscratch.p + q->term_off, q->term_len, q->term_hash);
-        memterm *x = e ? get_term(m, pr->tscratch.p + q->word_off, q->word_len, q->word_hash)
+        memterm *e = get_term(&m->ts, pr->tscratch.p + q->term_off, q->term_len, q->term_hash);
+        memterm *x = e ? get_term(&m->ts, pr->tscratch.p + q->word_off, q->word_len,
+                                  q->word_hash)
                        : NULL;
         if (!x)
             goto fail;
@@ -711,10 +764,11 @@ int ls_memseg_add_prepared(ls_memseg *m, const ls_prep *pr, int *replaced, ls_er
     }
     for (size_t i = 0; i < nspans; i++) {
         uint32_t p = first + (uint32_t)i;
-        if (invert_passage(m, pr, pr->pstart[i], pr->pstart[i + 1], p) != 0)
+        if (invert_passage(&m->ts, pr, pr->pstart[i], pr->pstart[i + 1], p) != 0 ||
+            (with_pairs && invert_pairs(&m->pts, pr, pr->pstart[i], pr->pstart[i + 1], p) != 0))
             goto fail;
         for (size_t k = 0; k < m->ntitle; k++)
-            if (add_occurrence(m, m->title_toks[k].t, p, m->title_toks[k].pos) != 0)
+            if (add_occurrence(&m->ts, m->title_toks[k].t, p, m->title_toks[k].pos) != 0)
                 goto fail;
         uint32_t ntok = pr->pstart[i + 1] - pr->pstart[i];
         m->norms[2 * p] = ntok > 0xFFFF ? 0xFFFF : (uint16_t)ntok;
@@ -730,6 +784,32 @@ fail:
     }
     mark_deleted(m, first, (uint32_t)nspans);
     return ls_err_set(err, SRCH_ENOMEM, "out of memory indexing '%s'", doc->id);
+}
+
+int ls_memseg_add_prepared(ls_memseg *m, ls_prep *pr, int *replaced, ls_err *err)
+{
+    int rc = ls_memseg_add_records(m, pr, replaced, err);
+    return rc == SRCH_OK ? ls_memseg_invert(m, pr, 1, err) : rc;
+}
+
+void ls_memseg_add_pairs(ls_memseg *m, const ls_prep *preps, size_t n)
+{
+    if (!m->pairs)
+        return;
+    for (size_t d = 0; d < n && !m->pairs_lost; d++) {
+        const ls_prep *pr = &preps[d];
+        for (size_t i = 0; pr->added && i < pr->nspans; i++)
+            if (invert_pairs(&m->pts, pr, pr->pstart[i], pr->pstart[i + 1],
+                             pr->first + (uint32_t)i) != 0) {
+                ls_memseg_drop_pairs(m);
+                break;
+            }
+    }
+}
+
+void ls_memseg_drop_pairs(ls_memseg *m)
+{
+    m->pairs_lost = 1;
 }
 
 size_t ls_memseg_max_passage(const ls_memseg *m)
@@ -860,6 +940,12 @@ static sterm *sort_terms(memterm *const *terms, sterm *v, sterm *tmp, size_t n)
     return tmp;
 }
 
+/* The store a term lives in. */
+static inline const termstore *store_of(const ls_memseg *m, const memterm *t)
+{
+    return t->key[0] == LS_FIELD_PAIR ? &m->pts : &m->ts;
+}
+
 /* Scratch of one writing thread: a term's positions at a passage. */
 typedef struct pos_scratch {
     uint32_t *v;
@@ -878,10 +964,11 @@ static int write_terms(ls_memseg *m, ls_segment_writer *w, pos_scratch *ps, memt
             __builtin_prefetch(terms[i + 16]);
         if (i + 8 < to) {
             const memterm *t = terms[i + 8];
+            const unsigned char *pool = store_of(m, t)->pool;
             if (t->docs.end)
-                __builtin_prefetch(m->pool + t->docs.head);
+                __builtin_prefetch(pool + t->docs.head);
             if (ls_field_has_positions(t->key[0]))
-                __builtin_prefetch(m->pool + t->u.pos.head);
+                __builtin_prefetch(pool + t->u.pos.head);
             if (t->df > 1)
                 __builtin_prefetch(m->norms + 2 * (size_t)t->last_doc);
         }
@@ -969,9 +1056,10 @@ static int write_term(ls_memseg *m, ls_segment_writer *w, pos_scratch *ps, const
 {
     int with_pos = ls_field_has_positions(t->key[0]);
     stream_reader dr, pr = {0};
-    reader_init(&dr, m, &t->docs);
+    const termstore *ts = store_of(m, t);
+    reader_init(&dr, ts, &t->docs);
     if (with_pos)
-        reader_init(&pr, m, &t->u.pos);
+        reader_init(&pr, ts, &t->u.pos);
     ls_segw_term_begin(w, t->key, t->klen);
     /* an exact word whose occurrences all stem to a prefix of it */
     const memterm *stem = t->key[0] == LS_FIELD_WORD ? t->u.stem : NULL;
@@ -1110,8 +1198,9 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int
                     ls_segment_meta *meta, ls_deletes **deletes, ls_err *err)
 {
     *deletes = NULL;
-    size_t terms_bytes = (m->nterms ? m->nterms : 1) * sizeof(memterm *);
-    size_t st8_bytes = (m->nterms ? m->nterms : 1) * 2 * sizeof(sterm);
+    size_t nterms = m->ts.nterms + m->pts.nterms;
+    size_t terms_bytes = (nterms ? nterms : 1) * sizeof(memterm *);
+    size_t st8_bytes = (nterms ? nterms : 1) * 2 * sizeof(sterm);
     size_t ids_bytes = (m->ndocs ? m->ndocs : 1) * sizeof(id_ref);
     memterm **terms = ls_big_alloc(terms_bytes);
     sterm *st8 = ls_big_alloc(st8_bytes);
@@ -1128,14 +1217,16 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int
     pos_scratch ps = {0};
     flush_half half;
     half.started = 0;
-    w.meta.pairs = m->pairs ? m->pairs->id : 0;
+    w.meta.pairs = m->pairs && !m->pairs_lost ? m->pairs->id : 0;
     /* the stored records in a second thread (or here, first) */
     store_job job = {m, &w, ids};
     ls_store_thread st;
     ls_segw_store_start(&st, &w, threads, write_store, &job);
     /* the terms, read sequentially where they were allocated */
     collect c = {terms, st8, 0, 0, 0};
-    ls_arena_each(&m->arena, collect_chunk, &c);
+    ls_arena_each(&m->ts.arena, collect_chunk, &c);
+    if (!m->pairs_lost)
+        ls_arena_each(&m->pts.arena, collect_chunk, &c);
     size_t n = c.n;
     uint64_t cost_body = c.cost_body, cost_rest = c.cost_rest;   /* to split the work */
     const sterm *sorted = sort_terms(terms, st8, st8 + n, n);

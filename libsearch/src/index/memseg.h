@@ -61,6 +61,8 @@ typedef struct ls_pend {
  * releases them. */
 typedef struct ls_prep {
     const srch_document *doc;
+    uint32_t first;           /* its first passage in the memseg, once added */
+    int added;                /* its records are in the memseg */
     int rc;                   /* of the analysis */
     ls_span *spans;           /* passages */
     size_t nspans;
@@ -101,7 +103,26 @@ void ls_memseg_reset(ls_memseg *m);
 /* Add an analyzed document. If a live document of the memseg had the same
  * id, it is deleted and *replaced set to 1 (else 0): on failure nothing
  * changes. */
-int ls_memseg_add_prepared(ls_memseg *m, const ls_prep *p, int *replaced, ls_err *err);
+int ls_memseg_add_prepared(ls_memseg *m, ls_prep *p, int *replaced, ls_err *err);
+
+/* The same in three steps, so that another thread can invert the pairs
+ * while this one inverts the rest:
+ *  - ls_memseg_add_records(): the document's records (and the replacement
+ *    of its id), its passages numbered (p->first, p->added);
+ *  - ls_memseg_invert(): its terms, with its pairs or not (on failure its
+ *    passages stay, deleted);
+ *  - ls_memseg_add_pairs(): the pairs of documents added by the first step,
+ *    in the order they were added. It touches nothing of the memseg but
+ *    the pairs' own store, so it may run in another thread while this one
+ *    calls ls_memseg_invert(p, 0) (but nothing else on the memseg); out of
+ *    memory, it drops every pair of the memseg: the segment is then written
+ *    without pairs (its phrases are then read from positions). */
+int ls_memseg_add_records(ls_memseg *m, ls_prep *p, int *replaced, ls_err *err);
+int ls_memseg_invert(ls_memseg *m, const ls_prep *p, int with_pairs, ls_err *err);
+void ls_memseg_add_pairs(ls_memseg *m, const ls_prep *preps, size_t n);
+/* Write the memseg (until its reset) without pairs: what
+ * ls_memseg_add_pairs() does when memory runs out. */
+void ls_memseg_drop_pairs(ls_memseg *m);
 size_t ls_memseg_max_passage(const ls_memseg *m);
 
 /* The passages of the live document with this id: 1 if there is one, 0

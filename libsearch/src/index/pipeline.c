@@ -7,10 +7,15 @@
  * writer's thread while it waits) -> DONE (analyzed) -> consumed -> FREE.
  * The writer fills batch `head`, batches are taken in order from `work`,
  * the writer consumes from `tail`; all three move forward around the ring.
+ *
+ * While it consumes, the writer's thread may post one job (the inversion
+ * of the pairs of the documents it is adding): the worker takes it before
+ * its next document, and the writer joins it before it goes on.
  */
 #include "index/pipeline.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +24,7 @@
 #define BATCH_BYTES (256u << 10)
 
 enum { B_FREE, B_FILLING, B_QUEUED, B_ANALYZING, B_DONE };
+enum { JOB_NONE, JOB_POSTED, JOB_RUNNING, JOB_DONE };
 
 typedef struct batch {
     int state;
@@ -45,18 +51,64 @@ struct ls_pipeline {
     srch_analyzer *an;        /* the worker's */
     srch_analyzer *own_an;    /* the writer thread's (not owned), or NULL */
     size_t max_passage_bytes;
+    /* a job posted by the consumer (ls_pipeline_post) */
+    void (*job_fn)(void *arg);
+    void *job_arg;
+    int job_state;            /* JOB_*, under mu */
+    atomic_int job_waiting;   /* JOB_POSTED, read without the lock */
     ls_consume_fn consume;
     void *ctx;
     size_t pending;
 };
 
-/* Analyze every document of batch b with analyzer an. */
-static void analyze_batch(ls_pipeline *pl, batch *b, srch_analyzer *an)
+/* Run the posted job, if it is still waiting; called with mu held. */
+static void take_job(ls_pipeline *pl)
+{
+    if (pl->job_state != JOB_POSTED)
+        return;
+    pl->job_state = JOB_RUNNING;
+    atomic_store_explicit(&pl->job_waiting, 0, memory_order_relaxed);
+    pthread_mutex_unlock(&pl->mu);
+    pl->job_fn(pl->job_arg);
+    pthread_mutex_lock(&pl->mu);
+    pl->job_state = JOB_DONE;
+    pthread_cond_broadcast(&pl->cv);
+}
+
+/* Analyze every document of batch b with analyzer an; the worker takes a
+ * posted job between two documents. */
+static void analyze_batch(ls_pipeline *pl, batch *b, srch_analyzer *an, int worker)
 {
     for (size_t i = 0; i < b->ndocs; i++) {
+        if (worker && atomic_load_explicit(&pl->job_waiting, memory_order_relaxed)) {
+            pthread_mutex_lock(&pl->mu);
+            take_job(pl);
+            pthread_mutex_unlock(&pl->mu);
+        }
         ls_err err;
         ls_prep_analyze(&b->preps[i], an, &b->docs[i], pl->max_passage_bytes, &err);
     }
+}
+
+void ls_pipeline_post(ls_pipeline *pl, void (*fn)(void *arg), void *arg)
+{
+    pthread_mutex_lock(&pl->mu);
+    pl->job_fn = fn;
+    pl->job_arg = arg;
+    pl->job_state = JOB_POSTED;
+    atomic_store_explicit(&pl->job_waiting, 1, memory_order_relaxed);
+    pthread_cond_broadcast(&pl->cv);
+    pthread_mutex_unlock(&pl->mu);
+}
+
+void ls_pipeline_join(ls_pipeline *pl)
+{
+    pthread_mutex_lock(&pl->mu);
+    take_job(pl);   /* not taken yet: run it here */
+    while (pl->job_state == JOB_RUNNING)
+        pthread_cond_wait(&pl->cv, &pl->mu);
+    pl->job_state = JOB_NONE;
+    pthread_mutex_unlock(&pl->mu);
 }
 
 static void *worker(void *arg)
@@ -64,15 +116,20 @@ static void *worker(void *arg)
     ls_pipeline *pl = arg;
     pthread_mutex_lock(&pl->mu);
     for (;;) {
-        while (!pl->stop && pl->ring[pl->work % RING].state != B_QUEUED)
+        while (!pl->stop && pl->ring[pl->work % RING].state != B_QUEUED &&
+               pl->job_state != JOB_POSTED)
             pthread_cond_wait(&pl->cv, &pl->mu);
         if (pl->stop)
             break;
+        if (pl->job_state == JOB_POSTED) {
+            take_job(pl);
+            continue;
+        }
         batch *b = &pl->ring[pl->work % RING];
         b->state = B_ANALYZING;
         pl->work++;
         pthread_mutex_unlock(&pl->mu);
-        analyze_batch(pl, b, pl->an);
+        analyze_batch(pl, b, pl->an, 1);
         pthread_mutex_lock(&pl->mu);
         b->state = B_DONE;
         pthread_cond_broadcast(&pl->cv);
@@ -163,7 +220,7 @@ static int consume_one(ls_pipeline *pl)
             q->state = B_ANALYZING;
             pl->work++;
             pthread_mutex_unlock(&pl->mu);
-            analyze_batch(pl, q, pl->own_an);
+            analyze_batch(pl, q, pl->own_an, 0);
             pthread_mutex_lock(&pl->mu);
             q->state = B_DONE;
             pthread_cond_broadcast(&pl->cv);
@@ -172,11 +229,8 @@ static int consume_one(ls_pipeline *pl)
         pthread_cond_wait(&pl->cv, &pl->mu);
     }
     pthread_mutex_unlock(&pl->mu);
-    int first = SRCH_OK;
+    int first = pl->consume(pl->ctx, b->preps, b->ndocs);
     for (size_t i = 0; i < b->ndocs; i++) {
-        int rc = pl->consume(pl->ctx, &b->preps[i]);
-        if (rc != SRCH_OK && first == SRCH_OK)
-            first = rc;
         b->preps[i].doc = NULL;
         ls_prep_trim(&b->preps[i]);
     }

@@ -26,9 +26,10 @@
 
 typedef struct ls_pipeline ls_pipeline;
 
-/* Called by ls_pipeline_drain()/ls_pipeline_add() for each analyzed
- * document, in order, in the writer's thread. */
-typedef int (*ls_consume_fn)(void *ctx, const ls_prep *p);
+/* Called by ls_pipeline_drain()/ls_pipeline_add() with the analyzed
+ * documents of a batch, in order, in the writer's thread: it consumes all
+ * of them and returns the first error. */
+typedef int (*ls_consume_fn)(void *ctx, ls_prep *preps, size_t n);
 
 /* own_an: the writer thread's analyzer (same language), for the batches
  * it analyzes itself; NULL: it always waits for the worker. */
@@ -46,6 +47,13 @@ int ls_pipeline_drain(ls_pipeline *pl);
 
 /* Forget every queued document without consuming it. */
 void ls_pipeline_discard(ls_pipeline *pl);
+
+/* From the consumer: run fn(arg) in the worker (which takes it between two
+ * documents it analyzes) while the caller goes on; ls_pipeline_join()
+ * returns once it has run (running it in the caller's thread if the
+ * worker has not taken it yet). One job at a time. */
+void ls_pipeline_post(ls_pipeline *pl, void (*fn)(void *arg), void *arg);
+void ls_pipeline_join(ls_pipeline *pl);
 
 /* Documents queued and not yet consumed. */
 size_t ls_pipeline_pending(const ls_pipeline *pl);

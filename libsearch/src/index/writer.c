@@ -60,6 +60,8 @@ struct srch_index {
     ls_memseg *mem;
     ls_pipeline *pipe;        /* background analysis, or NULL */
     ls_prep prep;             /* analysis in the calling thread */
+    struct pending_delete *pd;   /* consume_prepared()'s, one per document */
+    size_t pd_cap;
     ls_manifest man;          /* last commit */
     wseg *segs;
     size_t nsegs, cap;
@@ -210,6 +212,7 @@ SRCH_API void srch_index_close(srch_index *ix)
         srch_index_rollback(ix);
     ls_pipeline_free(ix->pipe);
     ls_prep_free(&ix->prep);
+    free(ix->pd);
     ls_idfilter_free(&ix->all_ids);
     for (size_t i = 0; i < ix->nsegs; i++)
         wseg_release(&ix->segs[i]);
@@ -222,7 +225,7 @@ SRCH_API void srch_index_close(srch_index *ix)
     free(ix);
 }
 
-static int consume_prepared(void *ctx, const ls_prep *pr);
+static int consume_prepared(void *ctx, ls_prep *preps, size_t n);
 
 SRCH_API int srch_index_open(srch_index **out, const char *path, const srch_index_options *opts)
 {
@@ -505,7 +508,7 @@ static int check_doc(srch_index *ix, const srch_document *doc)
 /* Add an analyzed document: older versions with its id are deleted once
  * it is in (a failure changes nothing); then flush if the budget is
  * spent. */
-static int add_prepared(srch_index *ix, const ls_prep *pr)
+static int add_prepared(srch_index *ix, ls_prep *pr)
 {
     pending_delete pd;
     int rc = prepare_delete(ix, pr->doc->id, strlen(pr->doc->id), &pd);
@@ -521,9 +524,80 @@ static int add_prepared(srch_index *ix, const ls_prep *pr)
     return SRCH_OK;
 }
 
-static int consume_prepared(void *ctx, const ls_prep *pr)
+/* The pairs of a chunk of documents, inverted by the analysis worker. */
+typedef struct pair_job {
+    ls_memseg *mem;
+    const ls_prep *preps;
+    size_t n;
+} pair_job;
+
+static void run_pair_job(void *arg)
 {
-    return add_prepared(ctx, pr);
+    pair_job *j = arg;
+    ls_memseg_add_pairs(j->mem, j->preps, j->n);
+}
+
+/* Documents consumed together, at most this much text: the RAM budget is
+ * checked after each chunk. */
+#define CHUNK_BYTES (64u << 10)
+
+/* Add documents analyzed by the pipeline, a chunk at a time: their records
+ * (numbering their passages), then, while the analysis worker inverts
+ * their pairs, their other terms here; the replaced documents of the
+ * segments are deleted once a document is in. */
+static int consume_prepared(void *ctx, ls_prep *preps, size_t n)
+{
+    srch_index *ix = ctx;
+    int first = SRCH_OK;
+    for (size_t lo = 0, hi; lo < n; lo = hi) {
+        size_t bytes = 0;
+        for (hi = lo; hi < n && (hi == lo || bytes < CHUNK_BYTES); hi++)
+            bytes += preps[hi].doc->text_len;
+        if (hi - lo > ix->pd_cap) {
+            pending_delete *v = realloc(ix->pd, (hi - lo) * sizeof *v);
+            if (!v) {   /* one at a time, then */
+                for (size_t i = lo; i < n; i++) {
+                    int rc = add_prepared(ix, &preps[i]);
+                    if (rc != SRCH_OK && first == SRCH_OK)
+                        first = rc;
+                }
+                return first;
+            }
+            ix->pd = v;
+            ix->pd_cap = hi - lo;
+        }
+        int added = 0;
+        for (size_t i = lo; i < hi; i++) {
+            ls_prep *pr = &preps[i];
+            int replaced;
+            pr->added = 0;
+            int rc = prepare_delete(ix, pr->doc->id, strlen(pr->doc->id), &ix->pd[i - lo]);
+            if (rc == SRCH_OK)
+                rc = ls_memseg_add_records(ix->mem, pr, &replaced, &ix->err);
+            if (rc != SRCH_OK && first == SRCH_OK)
+                first = rc;
+            added |= pr->added;
+        }
+        pair_job job = {ix->mem, preps + lo, hi - lo};
+        ls_pipeline_post(ix->pipe, run_pair_job, &job);
+        for (size_t i = lo; i < hi; i++) {
+            if (!preps[i].added)
+                continue;
+            int rc = ls_memseg_invert(ix->mem, &preps[i], 0, &ix->err);
+            if (rc == SRCH_OK)
+                apply_delete(ix, &ix->pd[i - lo]);
+            else if (first == SRCH_OK)
+                first = rc;
+        }
+        ls_pipeline_join(ix->pipe);
+        ix->dirty |= added;
+        if (ls_memseg_bytes(ix->mem) >= ix->ram_budget) {
+            int rc = flush(ix);
+            if (rc != SRCH_OK && first == SRCH_OK)
+                first = rc;
+        }
+    }
+    return first;
 }
 
 /* Everything queued for the background analysis is in the memseg. */
