@@ -221,6 +221,9 @@ static int merge_terms(term_range *r, ls_err *err)
     ls_segment_writer *w = r->w;
     uint32_t *pos = NULL;
     size_t pos_cap = 0;
+    size_t *eq = malloc((n ? n : 1) * sizeof *eq);
+    if (!eq)
+        return ls_err_set(err, SRCH_ENOMEM, "out of memory merging");
     int rc = SRCH_OK;
     for (size_t i = 0; i < n && rc == SRCH_OK; i++) {
         ls_term_iter_seek(&in[i].it, &r->segs[i]->td,
@@ -235,11 +238,20 @@ static int merge_terms(term_range *r, ls_err *err)
         if (++copied % 1024 == 0)
             for (size_t i = 0; i < n; i++)
                 release_behind(&in[i]);
-        /* the smallest current key */
+        /* the smallest current key, and the inputs at it (in order) */
         input *min = NULL;
-        for (size_t i = 0; i < n; i++)
-            if (in[i].has && (!min || key_cmp(&in[i].it, &min->it) < 0))
+        size_t neq = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!in[i].has)
+                continue;
+            int c = min ? key_cmp(&in[i].it, &min->it) : -1;
+            if (c < 0) {
                 min = &in[i];
+                neq = 0;
+            }
+            if (c <= 0)
+                eq[neq++] = i;
+        }
         if (!min || (r->to && ls_key_cmp(min->it.key, min->it.klen, r->to, r->to_len) >= 0))
             break;
         unsigned char key[LS_MAX_TERM_BYTES];
@@ -250,9 +262,8 @@ static int merge_terms(term_range *r, ls_err *err)
         int drop = key[0] == LS_FIELD_PAIR && r->pairs == 0;
         /* an exact word keeps its stem if every input agrees on it */
         uint32_t stem_len = min->it.ti.stem_len;
-        for (size_t i = 0; i < n && rc == SRCH_OK; i++) {
-            if (!in[i].has || in[i].it.klen != klen || memcmp(in[i].it.key, key, klen) != 0)
-                continue;
+        for (size_t e = 0; e < neq && rc == SRCH_OK; e++) {
+            size_t i = eq[e];
             if (in[i].it.ti.stem_len != stem_len)
                 stem_len = 0;
             ls_segw_term_stem(w, stem_len);
@@ -265,6 +276,7 @@ static int merge_terms(term_range *r, ls_err *err)
             rc = ls_segw_term_end(w);
     }
     free(pos);
+    free(eq);
     return rc;
 }
 
