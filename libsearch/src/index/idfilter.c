@@ -50,6 +50,12 @@ int ls_idfilter_init(ls_idfilter *f, uint64_t capacity, ls_err *err)
     return SRCH_OK;
 }
 
+void ls_idfilter_add_id(ls_idfilter *f, const char *id, size_t len)
+{
+    add(f, ls_idfilter_hash(id, len));
+    f->count++;
+}
+
 int ls_idfilter_add_segment(ls_idfilter *f, const ls_segment *s, ls_err *err)
 {
     ls_term_iter it;

@@ -1135,6 +1135,21 @@ typedef struct store_job {
     id_ref *ids;
 } store_job;
 
+void ls_memseg_each_id(const ls_memseg *m, void (*fn)(void *ctx, const char *id, size_t len),
+                       void *ctx)
+{
+    const unsigned char *d = m->docs.p;   /* records: see ls_memseg_add_records */
+    for (uint32_t k = 0; k < m->ndocs; k++) {
+        uint32_t id_len = ls_get_u32(d);
+        fn(ctx, (const char *)d + 4, id_len);
+        d += 4 + id_len;
+        d += 4 + ls_get_u32(d);        /* title */
+        d += 4 + ls_get_u32(d);        /* lead */
+        d += 8 + ls_get_u32(d + 4);    /* fields */
+        d += 8;                        /* first passage, passage count */
+    }
+}
+
 static int write_store(void *arg, ls_err *err)
 {
     (void)err;   /* the store file reports to it */

@@ -132,6 +132,11 @@ int ls_memseg_find(const ls_memseg *m, const char *id, size_t id_len, uint32_t *
 /* Delete a document found by ls_memseg_find(). */
 void ls_memseg_delete_doc(ls_memseg *m, uint32_t first, uint32_t count);
 
+/* Call fn with the id of every document of the memseg (deleted ones
+ * too), in the order they were added. */
+void ls_memseg_each_id(const ls_memseg *m, void (*fn)(void *ctx, const char *id, size_t len),
+                       void *ctx);
+
 uint32_t ls_memseg_passages(const ls_memseg *m);
 uint32_t ls_memseg_docs(const ls_memseg *m);
 size_t ls_memseg_bytes(const ls_memseg *m);

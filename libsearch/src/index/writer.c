@@ -449,6 +449,11 @@ static void apply_delete(srch_index *ix, const pending_delete *pd)
     }
 }
 
+static void add_to_filter(void *ctx, const char *id, size_t len)
+{
+    ls_idfilter_add_id(ctx, id, len);
+}
+
 /* Write the memseg as a new (uncommitted) segment of the view. */
 static int flush(srch_index *ix)
 {
@@ -469,13 +474,13 @@ static int flush(srch_index *ix)
     }
     ix->segs[ix->nsegs - 1].del_dirty = w.del != NULL;
     ix->man.next_segment++;
+    /* the new ids join the writer-wide filter, from the memseg's records
+     * (the segment's own pages are not read) */
+    if (ix->all_ids.bits)
+        ls_memseg_each_id(ix->mem, add_to_filter, &ix->all_ids);
     ls_memseg_reset(ix->mem);
-    /* the new ids join the writer-wide filter (rebuilt on failure) */
-    ls_err ignored;
-    if (ix->all_ids.bits && ls_idfilter_add_segment(&ix->all_ids, w.seg, &ignored) != SRCH_OK)
-        ls_idfilter_free(&ix->all_ids);
-    /* what the filter read of the new segment need not stay in our RSS
-     * (a few MB a segment): the pages fault back in when used */
+    /* what opening the new segment read need not stay in our RSS: the
+     * pages fault back in when used */
     for (int k = 0; k < LS_SEGMENT_FILES; k++)
         ls_map_release(&w.seg->maps[k]);
     return SRCH_OK;
