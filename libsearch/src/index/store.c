@@ -83,6 +83,22 @@ static int oom(ls_store_writer *w)
     return w->f->rc = ls_err_set(w->f->err, SRCH_ENOMEM, "out of memory writing the store");
 }
 
+/* Block b of the passage (docs = 0) or document index of store s: its
+ * header and frame at *p, checked to lie within the blocks' section. */
+static int block_at(const ls_store *s, int docs, uint32_t b, const unsigned char **p,
+                    uint32_t *raw_len, uint32_t *comp_len, ls_err *err)
+{
+    const unsigned char *idx = docs ? s->didx : s->pidx;
+    uint64_t off = ls_get_u64(idx + LS_STORE_INDEX_ENTRY * b + 8);
+    *p = s->map->data + off;   /* ls_store_open(): off + 8 <= the indexes */
+    *raw_len = ls_get_u32(*p);
+    *comp_len = ls_get_u32(*p + 4);
+    if (*raw_len > MAX_RAW_BLOCK || *comp_len > (size_t)(s->pidx - *p - 8))
+        return ls_err_set(err, SRCH_ECORRUPT, "store block at %llu is malformed",
+                          (unsigned long long)off);
+    return SRCH_OK;
+}
+
 /* A block index entry for a block about to be written at the current
  * offset. */
 static int index_entry(ls_store_writer *w, ls_buf *idx, uint32_t first, uint32_t base)
@@ -224,7 +240,6 @@ int ls_store_append(ls_store_writer *w, const ls_store *in, ls_err *err)
     if (w->f->rc != SRCH_OK || flush_pending(w) != SRCH_OK)
         return w->f->rc;
     /* the blocks, copied: their records count from their block's base */
-    const unsigned char *limit = in->pidx;
     for (int docs = 0; docs < 2; docs++) {
         const unsigned char *idx = docs ? in->didx : in->pidx;
         uint32_t n = docs ? in->ndblocks : in->npblocks;
@@ -232,11 +247,11 @@ int ls_store_append(ls_store_writer *w, const ls_store *in, ls_err *err)
         uint32_t add_base = docs ? w->npassages : w->ndocs;
         for (uint32_t b = 0; b < n; b++) {
             const unsigned char *e = idx + LS_STORE_INDEX_ENTRY * b;
-            const unsigned char *p = in->map->data + ls_get_u64(e + 8);
-            uint32_t comp_len = ls_get_u32(p + 4);
-            if (ls_get_u32(p) > MAX_RAW_BLOCK || comp_len > (size_t)(limit - p - 8))
-                return ls_err_set(err, SRCH_ECORRUPT, "store block at %llu is malformed",
-                                  (unsigned long long)ls_get_u64(e + 8));
+            const unsigned char *p;
+            uint32_t raw_len, comp_len;
+            int rc = block_at(in, docs, b, &p, &raw_len, &comp_len, err);
+            if (rc != SRCH_OK)
+                return rc;
             if (index_entry(w, docs ? &w->didx : &w->pidx, ls_get_u32(e) + add_first,
                             ls_get_u32(e + 4) + add_base) != SRCH_OK)
                 return w->f->rc;
@@ -419,13 +434,12 @@ static ZSTD_DCtx *thread_dctx(void)
 /* Decompress block b of the passage (docs = 0) or document index. */
 static int load_block(const ls_store *s, int docs, uint32_t b, ls_buf *raw, ls_err *err)
 {
-    const unsigned char *idx = docs ? s->didx : s->pidx;
-    uint64_t off = ls_get_u64(idx + LS_STORE_INDEX_ENTRY * b + 8);
-    const unsigned char *p = s->map->data + off, *limit = s->pidx;
-    uint32_t raw_len = ls_get_u32(p), comp_len = ls_get_u32(p + 4);
-    if (raw_len > MAX_RAW_BLOCK || comp_len > (size_t)(limit - p - 8))
-        return ls_err_set(err, SRCH_ECORRUPT, "store block at %llu is malformed",
-                          (unsigned long long)off);
+    const unsigned char *p;
+    uint32_t raw_len, comp_len;
+    int rc = block_at(s, docs, b, &p, &raw_len, &comp_len, err);
+    if (rc != SRCH_OK)
+        return rc;
+    uint64_t off = (uint64_t)(p - s->map->data);
     raw->len = 0;
     if (ls_buf_reserve(raw, raw_len + 1) != 0)
         return ls_err_set(err, SRCH_ENOMEM, "out of memory reading the store");
