@@ -2,8 +2,10 @@
  * memseg.h - the writer's in-memory segment: documents added since the
  * last flush, analyzed and inverted, until they are written as a segment.
  *
- * Each term (field byte + term) has two byte streams in a shared slice
- * pool, as in Lucene's in-memory postings: passage entries (varint delta
+ * Each term (field byte + term) has two byte streams in a slice pool, as
+ * in Lucene's in-memory postings (two term stores, each with its table and
+ * pool: the common-word pairs' and the rest's, so that another thread can
+ * invert the pairs meanwhile: ls_memseg_add_pairs()): passage entries (varint delta
  * << 1 | freq == 1, then freq if not 1) and positions (varints: first
  * absolute, then gaps). A stream is a chain of slices of growing size whose
  * last 4 bytes point to the next slice. The entry of a term's current
@@ -15,8 +17,9 @@
  * prefetched before the lookups; a token costs one lookup, of its word's
  * entry, which links to its stem's entry (and one more when it starts a
  * common-word pair); a title's entries are looked up once per document.
- * The flush sorts the entries on 12-byte key prefixes and loads ahead the
- * entries and slices it is about to write. Document ids are kept apart (a map from id to the
+ * The flush reads the entries from the arenas in allocation order, sorts
+ * them on 12-byte key prefixes (in buckets of their first two bytes) and
+ * loads ahead the entries and slices it is about to write. Document ids are kept apart (a map from id to the
  * document's passages) and become the id terms at flush.
  *
  * Indexed per passage: body terms (stemmed, with positions), body words
