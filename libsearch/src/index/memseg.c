@@ -1135,18 +1135,31 @@ typedef struct store_job {
     id_ref *ids;
 } store_job;
 
+/* The document record at d (written by ls_memseg_add_records) into rec;
+ * returns the next record. */
+static const unsigned char *next_doc_record(const unsigned char *d, ls_doc_rec *rec)
+{
+    memset(rec, 0, sizeof *rec);
+    rec->id_len = ls_get_u32(d), rec->id = (const char *)d + 4, d += 4 + rec->id_len;
+    rec->title_len = ls_get_u32(d), rec->title = (const char *)d + 4, d += 4 + rec->title_len;
+    rec->lead_len = ls_get_u32(d), rec->lead = (const char *)d + 4, d += 4 + rec->lead_len;
+    rec->nfields = ls_get_u32(d);
+    rec->fields_len = ls_get_u32(d + 4);
+    rec->fields = d + 8;
+    d += 8 + rec->fields_len;
+    rec->first_passage = ls_get_u32(d);
+    rec->npassages = ls_get_u32(d + 4);
+    return d + 8;
+}
+
 void ls_memseg_each_id(const ls_memseg *m, void (*fn)(void *ctx, const char *id, size_t len),
                        void *ctx)
 {
-    const unsigned char *d = m->docs.p;   /* records: see ls_memseg_add_records */
+    const unsigned char *d = m->docs.p;
     for (uint32_t k = 0; k < m->ndocs; k++) {
-        uint32_t id_len = ls_get_u32(d);
-        fn(ctx, (const char *)d + 4, id_len);
-        d += 4 + id_len;
-        d += 4 + ls_get_u32(d);        /* title */
-        d += 4 + ls_get_u32(d);        /* lead */
-        d += 8 + ls_get_u32(d + 4);    /* fields */
-        d += 8;                        /* first passage, passage count */
+        ls_doc_rec rec;
+        d = next_doc_record(d, &rec);
+        fn(ctx, rec.id, rec.id_len);
     }
 }
 
@@ -1159,17 +1172,7 @@ static int write_store(void *arg, ls_err *err)
     const unsigned char *d = m->docs.p, *pp = m->passages.p;
     for (uint32_t k = 0; k < m->ndocs && rc == SRCH_OK; k++) {
         ls_doc_rec rec;
-        memset(&rec, 0, sizeof rec);
-        rec.id_len = ls_get_u32(d), rec.id = (const char *)d + 4, d += 4 + rec.id_len;
-        rec.title_len = ls_get_u32(d), rec.title = (const char *)d + 4, d += 4 + rec.title_len;
-        rec.lead_len = ls_get_u32(d), rec.lead = (const char *)d + 4, d += 4 + rec.lead_len;
-        rec.nfields = ls_get_u32(d);
-        rec.fields_len = ls_get_u32(d + 4);
-        rec.fields = d + 8;
-        d += 8 + rec.fields_len;
-        rec.first_passage = ls_get_u32(d);
-        rec.npassages = ls_get_u32(d + 4);
-        d += 8;
+        d = next_doc_record(d, &rec);
         j->ids[k].id = rec.id;
         j->ids[k].len = (uint32_t)rec.id_len;
         j->ids[k].first = rec.first_passage;

@@ -90,6 +90,20 @@ static void analyze_batch(ls_pipeline *pl, batch *b, srch_analyzer *an, int work
     }
 }
 
+/* Take batch `work` (queued) and analyze it; called with mu held, which
+ * is released meanwhile. */
+static void analyze_next(ls_pipeline *pl, srch_analyzer *an, int worker)
+{
+    batch *b = &pl->ring[pl->work % RING];
+    b->state = B_ANALYZING;
+    pl->work++;
+    pthread_mutex_unlock(&pl->mu);
+    analyze_batch(pl, b, an, worker);
+    pthread_mutex_lock(&pl->mu);
+    b->state = B_DONE;
+    pthread_cond_broadcast(&pl->cv);
+}
+
 void ls_pipeline_post(ls_pipeline *pl, void (*fn)(void *arg), void *arg)
 {
     pthread_mutex_lock(&pl->mu);
@@ -125,14 +139,7 @@ static void *worker(void *arg)
             take_job(pl);
             continue;
         }
-        batch *b = &pl->ring[pl->work % RING];
-        b->state = B_ANALYZING;
-        pl->work++;
-        pthread_mutex_unlock(&pl->mu);
-        analyze_batch(pl, b, pl->an, 1);
-        pthread_mutex_lock(&pl->mu);
-        b->state = B_DONE;
-        pthread_cond_broadcast(&pl->cv);
+        analyze_next(pl, pl->an, 1);
     }
     pthread_mutex_unlock(&pl->mu);
     return NULL;
@@ -217,13 +224,7 @@ static int consume_one(ls_pipeline *pl)
         /* rather than wait, analyze the next batch nobody has taken */
         batch *q = &pl->ring[pl->work % RING];
         if (pl->own_an && pl->work < pl->head && q->state == B_QUEUED) {
-            q->state = B_ANALYZING;
-            pl->work++;
-            pthread_mutex_unlock(&pl->mu);
-            analyze_batch(pl, q, pl->own_an, 0);
-            pthread_mutex_lock(&pl->mu);
-            q->state = B_DONE;
-            pthread_cond_broadcast(&pl->cv);
+            analyze_next(pl, pl->own_an, 0);
             continue;
         }
         pthread_cond_wait(&pl->cv, &pl->mu);

@@ -91,13 +91,13 @@ static int flush_buf(ls_wfile *w)
     return SRCH_OK;
 }
 
-int ls_wfile_open(ls_wfile *w, const char *path, uint32_t magic, uint64_t owner, int durable,
-                  ls_err *err)
+/* A file-backed writer's start: no descriptor yet, its path (kept for
+ * messages) and buffer. -1 when out of memory (nothing is kept). */
+static int wfile_init(ls_wfile *w, const char *path, ls_err *err)
 {
     memset(w, 0, sizeof *w);
     w->fd = -1;
     w->err = err;
-    w->durable = durable;
     w->path = strdup(path);
     w->buf = malloc(WBUF_SIZE);
     w->cap = WBUF_SIZE;
@@ -106,8 +106,18 @@ int ls_wfile_open(ls_wfile *w, const char *path, uint32_t magic, uint64_t owner,
         free(w->buf);
         w->path = NULL;
         w->buf = NULL;
-        return w->rc = ls_err_set(err, SRCH_ENOMEM, "out of memory opening %s", path);
+        w->cap = 0;
+        return -1;
     }
+    return 0;
+}
+
+int ls_wfile_open(ls_wfile *w, const char *path, uint32_t magic, uint64_t owner, int durable,
+                  ls_err *err)
+{
+    if (wfile_init(w, path, err) != 0)
+        return w->rc = ls_err_set(err, SRCH_ENOMEM, "out of memory opening %s", path);
+    w->durable = durable;
     w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (w->fd < 0)
         return fail_errno(w, "create");
@@ -134,18 +144,8 @@ int ls_wfile_open_mem(ls_wfile *w, ls_err *err)
 
 int ls_wfile_open_tmp(ls_wfile *w, const char *dir, ls_err *err)
 {
-    memset(w, 0, sizeof *w);
-    w->err = err;
-    w->path = strdup(dir);
-    w->buf = malloc(WBUF_SIZE);
-    w->cap = WBUF_SIZE;
-    if (!w->path || !w->buf) {
-        free(w->path);
-        free(w->buf);
-        memset(w, 0, sizeof *w);
-        w->fd = -1;
+    if (wfile_init(w, dir, err) != 0)
         return w->rc = ls_err_set(err, SRCH_ENOMEM, "out of memory writing a segment");
-    }
     w->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (w->fd < 0) {   /* a file system without O_TMPFILE: a name, removed at once */
         char path[PATH_MAX];
