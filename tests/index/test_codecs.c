@@ -259,6 +259,111 @@ static void test_codecs_postings__random_round_trip(void)
     ls_map_close(&pm);
 }
 
+/* Positions moved as stored bytes (what a merge does): a postings file
+ * written through ls_pw_add_raw() from another's raw positions is the
+ * same file, byte for byte; raw and decoded reads mix on one iterator. */
+static void test_codecs_postings__raw_positions_copy(void)
+{
+    unsigned long long st = test_seed();
+    static const uint32_t sizes[] = {1, 2, 127, 128, 129, 300, 2000};
+    enum { NL = sizeof sizes / sizeof sizes[0] };
+    plist lists[NL];
+    ls_term_info ti[NL], ti2[NL];
+    uint32_t ndocs = 100000;
+    ls_wfile doc, pos;
+    ls_postings_writer w;
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&doc, tpath("a.doc"), LS_MAGIC_POSTINGS, 7, 0, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&pos, tpath("a.pos"), LS_MAGIC_POSITIONS, 7, 0, NULL), 0);
+    ls_pw_init(&w, &doc, &pos);
+    for (int l = 0; l < NL; l++) {
+        /* frequencies up to 400: more positions than a buffer's room */
+        plist_make(&lists[l], &st, sizes[l], ndocs, l % 2 ? 400 : 3);
+        ls_pw_begin(&w, 1);
+        for (uint32_t i = 0; i < lists[l].n; i++)
+            CU_ASSERT_EQUAL(ls_pw_add(&w, lists[l].docs[i], lists[l].freqs[i], lists[l].pos[i],
+                                      lists[l].lens[i]), 0);
+        CU_ASSERT_EQUAL(ls_pw_end(&w, &ti[l]), 0);
+    }
+    ls_pw_free(&w);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&doc, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&pos, NULL), 0);
+    ls_map dm, pm;
+    CU_ASSERT_EQUAL_FATAL(ls_map_open(&dm, tpath("a.doc"), "a.doc", LS_MAGIC_POSTINGS, 7, LS_MAP_VERIFY, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_map_open(&pm, tpath("a.pos"), "a.pos", LS_MAGIC_POSITIONS, 7, LS_MAP_VERIFY, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&doc, tpath("b.doc"), LS_MAGIC_POSTINGS, 7, 0, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&pos, tpath("b.pos"), LS_MAGIC_POSITIONS, 7, 0, NULL), 0);
+    ls_pw_init(&w, &doc, &pos);
+    uint32_t got[512];
+    for (int l = 0; l < NL; l++) {
+        plist *L = &lists[l];
+        ls_postings p;
+        CU_ASSERT_EQUAL_FATAL(ls_postings_open(&p, &ti[l], &dm, &pm, ndocs, 1, NULL), 0);
+        ls_pw_begin(&w, 1);
+        uint32_t i = 0;
+        for (uint32_t d = ls_postings_next(&p); d != LS_NO_DOC; d = ls_postings_next(&p), i++) {
+            CU_ASSERT_EQUAL_FATAL(d, L->docs[i]);
+            int mode = (int)(test_rand(&st) % 4);
+            if (mode == 1) {   /* decoded first: the raw read that follows starts there */
+                int n = ls_postings_positions(&p, got, 512);
+                CU_ASSERT_EQUAL(n, (int)L->freqs[i]);
+                CU_ASSERT_EQUAL(memcmp(got, L->pos[i], (size_t)(n > 0 ? n : 0) * 4), 0);
+            }
+            const unsigned char *raw = NULL;
+            size_t raw_len = 0;
+            CU_ASSERT_EQUAL_FATAL(ls_postings_positions_raw(&p, &raw, &raw_len), 0);
+            CU_ASSERT(raw_len >= L->freqs[i] && raw_len <= 5 * (size_t)L->freqs[i]);
+            if (mode == 2) {   /* asked again: the same bytes, and decoded after */
+                const unsigned char *again;
+                size_t again_len;
+                CU_ASSERT_EQUAL(ls_postings_positions_raw(&p, &again, &again_len), 0);
+                CU_ASSERT(again == raw && again_len == raw_len);
+                int n = ls_postings_positions(&p, got, 512);
+                CU_ASSERT_EQUAL(n, (int)L->freqs[i]);
+                CU_ASSERT_EQUAL(memcmp(got, L->pos[i], (size_t)(n > 0 ? n : 0) * 4), 0);
+            }
+            CU_ASSERT_EQUAL(ls_pw_add_raw(&w, d, ls_postings_freq(&p), raw, raw_len, L->lens[i]), 0);
+        }
+        CU_ASSERT_EQUAL(i, L->n);
+        CU_ASSERT_FALSE(p.corrupt);
+        CU_ASSERT_EQUAL(ls_pw_end(&w, &ti2[l]), 0);
+        CU_ASSERT_EQUAL(ti2[l].doc_off, ti[l].doc_off);
+        CU_ASSERT_EQUAL(ti2[l].pos_off, ti[l].pos_off);
+        /* skipping entries: the raw read of a later one finds its bytes */
+        CU_ASSERT_EQUAL_FATAL(ls_postings_open(&p, &ti[l], &dm, &pm, ndocs, 1, NULL), 0);
+        for (uint32_t j = 0; j < L->n; j += 1 + (uint32_t)(test_rand(&st) % 200)) {
+            CU_ASSERT_EQUAL_FATAL(ls_postings_seek(&p, L->docs[j]), L->docs[j]);
+            const unsigned char *raw;
+            size_t raw_len;
+            CU_ASSERT_EQUAL_FATAL(ls_postings_positions_raw(&p, &raw, &raw_len), 0);
+            uint32_t v = 0, k = 0;
+            for (size_t b = 0, shift = 0; b < raw_len; b++) {   /* the first varint */
+                v |= (uint32_t)(raw[b] & 0x7F) << shift;
+                shift += 7;
+                if (raw[b] < 0x80) {
+                    k = 1;
+                    break;
+                }
+            }
+            CU_ASSERT(k == 1 && v == L->pos[j][0]);
+        }
+        plist_free(L);
+    }
+    ls_pw_free(&w);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&doc, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&pos, NULL), 0);
+    ls_map dm2, pm2;
+    CU_ASSERT_EQUAL_FATAL(ls_map_open(&dm2, tpath("b.doc"), "b.doc", LS_MAGIC_POSTINGS, 7, LS_MAP_VERIFY, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_map_open(&pm2, tpath("b.pos"), "b.pos", LS_MAGIC_POSITIONS, 7, LS_MAP_VERIFY, NULL), 0);
+    CU_ASSERT_EQUAL(dm2.size, dm.size);
+    CU_ASSERT_EQUAL(pm2.size, pm.size);
+    CU_ASSERT(dm2.size == dm.size && memcmp(dm2.data, dm.data, dm.size) == 0);
+    CU_ASSERT(pm2.size == pm.size && memcmp(pm2.data, pm.data, pm.size) == 0);
+    ls_map_close(&dm);
+    ls_map_close(&pm);
+    ls_map_close(&dm2);
+    ls_map_close(&pm2);
+}
+
 static void test_codecs_postings__corrupt_header_detected(void)
 {
     ls_term_info ti = {.df = 300, .doc_off = 3};
@@ -685,6 +790,7 @@ static const ls_test tests[] = {
     {"test_codecs_crc32c__known_values_and_hw", test_codecs_crc32c__known_values_and_hw},
     {"test_codecs_bitpack__every_width", test_codecs_bitpack__every_width},
     {"test_codecs_postings__random_round_trip", test_codecs_postings__random_round_trip},
+    {"test_codecs_postings__raw_positions_copy", test_codecs_postings__raw_positions_copy},
     {"test_codecs_postings__corrupt_header_detected", test_codecs_postings__corrupt_header_detected},
     {"test_codecs_termdict__lookup_and_iteration", test_codecs_termdict__lookup_and_iteration},
     {"test_codecs_store__round_trip", test_codecs_store__round_trip},

@@ -74,8 +74,9 @@ static int advance(input *in, ls_err *err)
 }
 
 /* Copy one term's entries from input `in` into the output term. */
-static int copy_postings(ls_segment_writer *w, input *in, uint32_t **pos, size_t *pos_cap,
-                         ls_err *err)
+/* The entries of the input's current term, live ones renumbered, their
+ * positions copied as stored (ls_postings_positions_raw()). */
+static int copy_postings(ls_segment_writer *w, input *in, ls_err *err)
 {
     const unsigned char *key = in->it.key;
     int with_pos = ls_field_has_positions(key[0]);
@@ -90,22 +91,12 @@ static int copy_postings(ls_segment_writer *w, input *in, uint32_t **pos, size_t
         if (ls_deleted(in->del, d))
             continue;
         uint32_t f = ls_postings_freq(&p);
-        if (with_pos) {
-            if (f > *pos_cap) {
-                size_t cap = *pos_cap ? *pos_cap : 64;
-                while (cap < f)
-                    cap *= 2;
-                uint32_t *v = realloc(*pos, cap * sizeof *v);
-                if (!v)
-                    return ls_err_set(err, SRCH_ENOMEM, "out of memory merging");
-                *pos = v;
-                *pos_cap = cap;
-            }
-            if (ls_postings_positions(&p, *pos, f) != (int)f)
-                break;
-        }
+        const unsigned char *pos = NULL;
+        size_t pos_len = 0;
+        if (with_pos && ls_postings_positions_raw(&p, &pos, &pos_len) != 0)
+            break;
         uint32_t len = key[0] == LS_FIELD_ID ? 0 : ls_segment_norm(in->seg, d, field);
-        if ((rc = ls_pw_add(&w->pw, new_id(in, d), f, *pos, len)) != SRCH_OK)
+        if ((rc = ls_pw_add_raw(&w->pw, new_id(in, d), f, pos, pos_len, len)) != SRCH_OK)
             return rc;
     }
     if (p.corrupt)
@@ -219,8 +210,6 @@ static int merge_terms(term_range *r, ls_err *err)
     input *in = r->in;
     size_t n = r->n;
     ls_segment_writer *w = r->w;
-    uint32_t *pos = NULL;
-    size_t pos_cap = 0;
     size_t *eq = malloc((n ? n : 1) * sizeof *eq);
     if (!eq)
         return ls_err_set(err, SRCH_ENOMEM, "out of memory merging");
@@ -268,14 +257,13 @@ static int merge_terms(term_range *r, ls_err *err)
                 stem_len = 0;
             ls_segw_term_stem(w, stem_len);
             if (!drop)
-                rc = copy_postings(w, &in[i], &pos, &pos_cap, err);
+                rc = copy_postings(w, &in[i], err);
             if (rc == SRCH_OK)
                 rc = advance(&in[i], err);
         }
         if (rc == SRCH_OK)
             rc = ls_segw_term_end(w);
     }
-    free(pos);
     free(eq);
     return rc;
 }

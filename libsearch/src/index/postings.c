@@ -17,6 +17,27 @@ static inline uint16_t sat16(uint32_t v)
     return v > 0xFFFF ? 0xFFFF : (uint16_t)v;
 }
 
+/* The end of the n varints from q (q itself for none), or NULL when end
+ * comes first: count the bytes below 0x80 (the varints' last bytes),
+ * eight at a time while a word holds fewer of them than are left. */
+static const unsigned char *skip_varints(const unsigned char *q, const unsigned char *end,
+                                         uint64_t n)
+{
+    while (n >= 8 && end - q >= 8) {
+        uint64_t w;
+        memcpy(&w, q, 8);
+        /* one bit per byte that ends a varint, summed by a multiply */
+        uint64_t ends = (((~w & 0x8080808080808080ull) >> 7) * 0x0101010101010101ull) >> 56;
+        if (ends > n)
+            break;
+        n -= ends;
+        q += 8;
+    }
+    while (n && q < end)
+        n -= *q++ < 0x80;
+    return n ? NULL : q;
+}
+
 /* ------------------------------------------------------------------ writer */
 
 void ls_pw_init(ls_postings_writer *w, ls_wfile *doc, ls_wfile *pos)
@@ -85,23 +106,9 @@ static int flush_block(ls_postings_writer *w)
     return SRCH_OK;
 }
 
-int ls_pw_add(ls_postings_writer *w, uint32_t doc, uint32_t freq, const uint32_t *positions,
-              uint32_t len)
+/* The entry's passage and frequency, once its positions are written. */
+static int add_entry(ls_postings_writer *w, uint32_t doc, uint32_t freq, uint32_t len)
 {
-    if (w->with_pos) {
-        unsigned char buf[LS_VARINT_MAX * 8];
-        size_t k = 0;
-        uint32_t last = 0;
-        for (uint32_t i = 0; i < freq; i++) {
-            k = (size_t)(ls_put_varint(buf + k, i ? positions[i] - last : positions[i]) - buf);
-            last = positions[i];
-            if (k > sizeof buf - LS_VARINT_MAX) {
-                ls_wfile_write(w->pos, buf, k);
-                k = 0;
-            }
-        }
-        ls_wfile_write(w->pos, buf, k);
-    }
     if (w->df == 0) {
         w->first_doc = doc;
         w->first_freq = freq;
@@ -123,6 +130,38 @@ int ls_pw_add(ls_postings_writer *w, uint32_t doc, uint32_t freq, const uint32_t
     if (w->n == LS_BLOCK)
         return flush_block(w);
     return w->doc->rc;
+}
+
+int ls_pw_add(ls_postings_writer *w, uint32_t doc, uint32_t freq, const uint32_t *positions,
+              uint32_t len)
+{
+    if (w->with_pos) {
+        ls_wfile *f = w->pos;
+        uint32_t last = 0;
+        if (f->rc == SRCH_OK && (f->cap - f->len) / LS_VARINT_MAX >= freq) {
+            /* straight into the file's buffer */
+            unsigned char *o = f->buf + f->len;
+            for (uint32_t i = 0; i < freq; i++) {
+                o = ls_put_varint(o, i ? positions[i] - last : positions[i]);
+                last = positions[i];
+            }
+            f->len = (size_t)(o - f->buf);
+        } else {
+            for (uint32_t i = 0; i < freq; i++) {
+                ls_wfile_varint(f, i ? positions[i] - last : positions[i]);
+                last = positions[i];
+            }
+        }
+    }
+    return add_entry(w, doc, freq, len);
+}
+
+int ls_pw_add_raw(ls_postings_writer *w, uint32_t doc, uint32_t freq, const unsigned char *pos,
+                  size_t pos_len, uint32_t len)
+{
+    if (w->with_pos)
+        ls_wfile_write(w->pos, pos, pos_len);
+    return add_entry(w, doc, freq, len);
 }
 
 int ls_pw_end(ls_postings_writer *w, ls_term_info *ti)
@@ -187,6 +226,7 @@ int ls_postings_open(ls_postings *p, const ls_term_info *ti, const ls_map *doc_m
         p->max_tf = p->tail_max_tf = sat16(ti->single_freq);
         p->min_len = p->tail_min_len = 0;   /* the length is not known here */
         p->pos_ptr = p->pos_base;
+        p->pos_next = NULL;
         return SRCH_OK;
     }
     const unsigned char *lo = doc_map->body, *hi = doc_map->body + doc_map->body_len;
@@ -311,6 +351,7 @@ static int load_block(ls_postings *p)
         if (pstart > (size_t)(p->pos_limit - p->pos_base))
             return -1;
         p->pos_ptr = p->pos_base + pstart;
+        p->pos_next = NULL;
         p->pos_i = 0;
     }
     return 0;
@@ -412,41 +453,41 @@ uint32_t ls_postings_seek(ls_postings *p, uint32_t target)
     return p->doc = p->docs[p->i];
 }
 
-int ls_postings_positions(ls_postings *p, uint32_t *out, uint32_t max)
+/* Move p->pos_ptr to the start of the current entry's positions (skipping
+ * those of the entries before it: count varint ends). 0, or -1 when the
+ * data ends first. */
+static int seek_positions(ls_postings *p)
 {
-    if (!p->with_pos || p->doc == LS_NO_DOC)
-        return -1;
     const unsigned char *q = p->pos_ptr, *end = p->pos_limit;
-    uint64_t v;
     if (!p->freqs_ready)
         ls_postings_load_freqs(p);
     if (p->df == 1)
         p->pos_i = 0, q = p->pos_base;
-    if (p->pos_i < p->i) {
-        /* skip the positions of earlier entries: count varint ends */
+    if (p->pos_i + 1 == p->i && p->pos_next) {   /* the entry after the one read raw */
+        q = p->pos_next;
+        p->pos_i = p->i;
+    } else if (p->pos_i < p->i) {
         uint64_t skip = 0;
         for (int k = p->pos_i; k < p->i; k++)
             skip += p->freqs[k];
-        /* eight bytes at a time while the word holds fewer varint ends
-         * (bytes below 0x80) than are left to skip */
-        while (skip >= 8 && end - q >= 8) {
-            uint64_t w;
-            memcpy(&w, q, 8);
-            /* one bit per byte that ends a varint, summed by a multiply */
-            uint64_t ends = (((~w & 0x8080808080808080ull) >> 7) * 0x0101010101010101ull) >> 56;
-            if (ends > skip)
-                break;
-            skip -= ends;
-            q += 8;
-        }
-        while (skip && q < end)
-            skip -= *q++ < 0x80;
-        if (skip)
+        q = skip_varints(q, end, skip);
+        if (!q)
             return p->corrupt = 1, -1;
         p->pos_i = p->i;
     }
     /* stay at the start of this entry: its positions may be asked again */
+    if (q != p->pos_ptr)
+        p->pos_next = NULL;
     p->pos_ptr = q;
+    return 0;
+}
+
+int ls_postings_positions(ls_postings *p, uint32_t *out, uint32_t max)
+{
+    if (!p->with_pos || p->doc == LS_NO_DOC || seek_positions(p) != 0)
+        return -1;
+    const unsigned char *q = p->pos_ptr, *end = p->pos_limit;
+    uint64_t v;
     uint32_t f = p->freqs[p->i], n = 0;
     uint64_t pos = 0;
     for (uint32_t k = 0; k < f; k++) {
@@ -459,6 +500,19 @@ int ls_postings_positions(ls_postings *p, uint32_t *out, uint32_t max)
             out[n++] = (uint32_t)pos;
     }
     return (int)n;
+}
+
+int ls_postings_positions_raw(ls_postings *p, const unsigned char **bytes, size_t *len)
+{
+    if (!p->with_pos || p->doc == LS_NO_DOC || seek_positions(p) != 0)
+        return -1;
+    const unsigned char *q = skip_varints(p->pos_ptr, p->pos_limit, p->freqs[p->i]);
+    if (!q)
+        return p->corrupt = 1, -1;
+    *bytes = p->pos_ptr;
+    *len = (size_t)(q - p->pos_ptr);
+    p->pos_next = q;
+    return 0;
 }
 
 int ls_postings_block_bound(ls_postings *p, uint32_t target, uint32_t *last_doc,

@@ -81,6 +81,11 @@ void ls_pw_begin(ls_postings_writer *w, int with_pos);
  * length in the term's field (for the score bounds). */
 int ls_pw_add(ls_postings_writer *w, uint32_t doc, uint32_t freq, const uint32_t *positions,
               uint32_t len);
+/* The same with the positions as they are stored (freq varints: the first
+ * position, then the gaps; see ls_postings_positions_raw()), copied as
+ * they are: a merge moves positions without decoding them. */
+int ls_pw_add_raw(ls_postings_writer *w, uint32_t doc, uint32_t freq, const unsigned char *pos,
+                  size_t pos_len, uint32_t len);
 /* Finish the term; fills *ti. A term with no entry must not be ended. */
 int ls_pw_end(ls_postings_writer *w, ls_term_info *ti);
 
@@ -109,6 +114,7 @@ typedef struct ls_postings {
     uint32_t docs[LS_BLOCK], freqs[LS_BLOCK];
     /* positions: the block's positions are read lazily */
     const unsigned char *pos_ptr;   /* start of the positions of entry pos_i */
+    const unsigned char *pos_next;  /* their end, once known; else NULL */
     int pos_i;
     int corrupt;
 } ls_postings;
@@ -194,6 +200,10 @@ static inline uint32_t ls_postings_freq(ls_postings *p)
 /* The positions of the current entry (ls_postings_freq() of them) into
  * out (at most max). Returns the count, or -1 on malformed data. */
 int ls_postings_positions(ls_postings *p, uint32_t *out, uint32_t max);
+/* The stored bytes of the current entry's positions, not decoded: *bytes
+ * and *len span its ls_postings_freq() varints. Returns 0, or -1 on
+ * malformed data (fewer varints than the frequency before the end). */
+int ls_postings_positions_raw(ls_postings *p, const unsigned char **bytes, size_t *len);
 
 /* Shallow skipping for block-max pruning: without decoding, the bound and
  * the last passage of the block that holds `target` (or would). Returns 0,

@@ -269,7 +269,7 @@ static int grow_mem(ls_wfile *w)
     return SRCH_OK;
 }
 
-int ls_wfile_write(ls_wfile *w, const void *p, size_t n)
+int ls_wfile_write_slow(ls_wfile *w, const void *p, size_t n)
 {
     if (w->rc != SRCH_OK)
         return w->rc;
@@ -286,7 +286,7 @@ int ls_wfile_write(ls_wfile *w, const void *p, size_t n)
     return SRCH_OK;
 }
 
-int ls_wfile_varint(ls_wfile *w, uint64_t v)
+int ls_wfile_varint_slow(ls_wfile *w, uint64_t v)
 {
     unsigned char b[LS_VARINT_MAX];
     return ls_wfile_write(w, b, (size_t)(ls_put_varint(b, v) - b));

@@ -21,8 +21,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "util/error.h"
+#include "util/varint.h"
 
 #define LS_FORMAT_VERSION 4
 #define LS_HEADER_SIZE 16
@@ -45,7 +47,18 @@ typedef struct ls_wfile {
 /* Create `path` (truncating) and write the header. */
 int ls_wfile_open(ls_wfile *w, const char *path, uint32_t magic, uint64_t owner, int durable,
                   ls_err *err);
-int ls_wfile_write(ls_wfile *w, const void *p, size_t n);
+int ls_wfile_write_slow(ls_wfile *w, const void *p, size_t n);
+/* Append n bytes. Small writes that fit in the buffer are inlined (a
+ * segment is written a few bytes at a time). */
+static inline int ls_wfile_write(ls_wfile *w, const void *p, size_t n)
+{
+    if (w->rc == 0 && w->cap - w->len >= n) {
+        memcpy(w->buf + w->len, p, n);
+        w->len += n;
+        return 0;
+    }
+    return ls_wfile_write_slow(w, p, n);
+}
 /* Scratch writers, without header, whose bytes are then copied into a file
  * writer (ls_wfile_copy): in memory, or, for bounded memory, in an unnamed
  * temporary file of dir (nothing is left behind, even by a crash).
@@ -66,7 +79,15 @@ int ls_rscratch_open(ls_rscratch *r, ls_wfile *src, ls_err *err);
 int ls_rscratch_varint(ls_rscratch *r, uint64_t *v);
 int ls_rscratch_bytes(ls_rscratch *r, void *out, size_t n);
 void ls_rscratch_close(ls_rscratch *r);
-int ls_wfile_varint(ls_wfile *w, uint64_t v);
+int ls_wfile_varint_slow(ls_wfile *w, uint64_t v);
+static inline int ls_wfile_varint(ls_wfile *w, uint64_t v)
+{
+    if (w->rc == 0 && w->cap - w->len >= LS_VARINT_MAX) {
+        w->len = (size_t)(ls_put_varint(w->buf + w->len, v) - w->buf);
+        return 0;
+    }
+    return ls_wfile_varint_slow(w, v);
+}
 int ls_wfile_u16(ls_wfile *w, uint16_t v);
 int ls_wfile_u32(ls_wfile *w, uint32_t v);
 int ls_wfile_u64(ls_wfile *w, uint64_t v);
