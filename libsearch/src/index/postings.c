@@ -4,6 +4,7 @@
  */
 #include "postings.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -200,7 +201,11 @@ int ls_pw_end(ls_postings_writer *w, ls_term_info *ti)
 int ls_postings_open(ls_postings *p, const ls_term_info *ti, const ls_map *doc_map,
                      const ls_map *pos_map, uint32_t ndocs, int with_pos, ls_err *err)
 {
-    memset(p, 0, sizeof *p);
+    /* all but the block's arrays, which load_block() fills before use */
+    memset(p, 0, offsetof(ls_postings, docs));
+    p->pos_ptr = p->pos_next = NULL;
+    p->pos_i = 0;
+    p->corrupt = 0;
     p->df = ti->df;
     p->ndocs = ndocs;
     p->with_pos = with_pos;
