@@ -37,6 +37,7 @@ typedef struct ls_wfile {
     unsigned char *buf;
     size_t len, cap;
     uint64_t flushed;         /* bytes already written to fd */
+    uint64_t kicked;          /* of those, sent to the disk (durable) */
     uint32_t crc;             /* over flushed bytes */
     int durable;              /* fsync at finish */
     int rc;                   /* sticky error code */
