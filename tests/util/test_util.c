@@ -8,6 +8,7 @@
 #include "test.h"
 #include "util/arena.h"
 #include "util/error.h"
+#include "util/hash.h"
 #include "util/memo.h"
 #include "util/strmap.h"
 
@@ -215,7 +216,31 @@ static void test_util_memo__bounded_by_budget(void)
     ls_memo_free(&m);
 }
 
+/* The one-load hash of short strings is the hash itself, at every length
+ * and wherever the string ends in its buffer. */
+static void test_util_hash__short_read_same_value(void)
+{
+    unsigned long long st = test_seed();
+    unsigned char buf[64];
+    for (int rep = 0; rep < 2000; rep++) {
+        for (size_t i = 0; i < sizeof buf; i++)
+            buf[i] = (unsigned char)test_rand(&st);
+        size_t n = (size_t)(test_rand(&st) % 20);
+        size_t at = (size_t)(test_rand(&st) % (sizeof buf - n + 1));
+        const unsigned char *end = buf + at + n + (size_t)(test_rand(&st) % 10);
+        if (end > buf + sizeof buf)
+            end = buf + sizeof buf;
+        CU_ASSERT_EQUAL(ls_hash_bytes_in(buf + at, n, end), ls_hash_bytes(buf + at, n));
+        CU_ASSERT_EQUAL(ls_memo_hash_in(buf + at, n, end), ls_memo_hash(buf + at, n));
+    }
+    /* the bytes after the string do not count */
+    unsigned char a[16] = "abc\x01\x02\x03\x04\x05", b[16] = "abc\xff\xfe\xfd\xfc\xfb";
+    CU_ASSERT_EQUAL(ls_hash_bytes_in(a, 3, a + 16), ls_hash_bytes_in(b, 3, b + 16));
+    CU_ASSERT_NOT_EQUAL(ls_hash_bytes_in(a, 4, a + 16), ls_hash_bytes_in(b, 4, b + 16));
+}
+
 static const ls_test tests[] = {
+    {"test_util_hash__short_read_same_value", test_util_hash__short_read_same_value},
     {"test_util_memo__random_against_reference", test_util_memo__random_against_reference},
     {"test_util_memo__bounded_by_budget", test_util_memo__bounded_by_budget},
     {"test_util_arena__alignment_and_large", test_util_arena__alignment_and_large},

@@ -169,7 +169,7 @@ SRCH_API int srch_analyze(srch_analyzer *a, const char *text, size_t len,
             p->kind = kind;
             p->n = ls_utf8_cut(text + start, end - start, SRCH_MAX_WORD_BYTES);
             if (a->use_cache && kind == LS_SEG_WORD) {
-                p->hash = ls_memo_hash(text + start, p->n);
+                p->hash = ls_memo_hash_in(text + start, p->n, text + len);
                 ls_memo_prefetch(&a->tokens, p->hash);
             }
         }

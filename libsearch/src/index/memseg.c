@@ -186,6 +186,26 @@ static inline uint64_t reader_varint(stream_reader *r)
     return v;
 }
 
+/* Copy the next n varints of the stream to w as they are stored. */
+static void reader_copy_varints(stream_reader *r, uint64_t n, ls_wfile *w)
+{
+    while (n && r->cur != r->stop) {
+        if (r->cur == r->end) {
+            r->cur = ls_get_u32(r->pool + r->end);
+            r->level = (uint8_t)(r->level < MAX_LEVEL ? r->level + 1u : MAX_LEVEL);
+            r->end = r->cur + slice_size[r->level] - 4;
+        }
+        /* the bytes of this slice, up to the stream's end if it is here */
+        uint32_t lim = r->stop >= r->cur && r->stop < r->end ? r->stop : r->end;
+        const unsigned char *p = r->pool + r->cur;
+        uint32_t k = 0, avail = lim - r->cur;
+        while (k < avail && n)
+            n -= p[k++] < 0x80;
+        ls_wfile_write(w, p, k);
+        r->cur += k;
+    }
+}
+
 /* ------------------------------------------------------------------ memseg */
 
 static int store_init(termstore *ts)
@@ -292,9 +312,10 @@ size_t ls_memseg_bytes(const ls_memseg *m)
            (size_t)m->npassages * 2 * sizeof *m->norms + ((size_t)m->npassages + 63) / 64 * 8;
 }
 
-static inline uint32_t key_hash(const unsigned char *key, size_t klen)
+/* The hash of a key of which 8 bytes are readable up to end. */
+static inline uint32_t key_hash_in(const unsigned char *key, size_t klen, const unsigned char *end)
 {
-    return (uint32_t)ls_hash_bytes(key, klen);
+    return (uint32_t)ls_hash_bytes_in(key, klen, end);
 }
 
 static int grow_table(termstore *m)
@@ -389,11 +410,22 @@ static int add_occurrence(termstore *m, memterm *t, uint32_t p, uint32_t pos)
 
 /* ----------------------------------------------------------- analysis */
 
-/* Keys are stored in the scratch buffer as field byte + bytes. */
-static int put_key(ls_buf *b, unsigned char field, const char *s, size_t n, uint32_t *off)
+/* Keys are stored in the scratch buffer as field byte + bytes: a token's
+ * two keys (f1 + s1, then f2 + s2), at *off1 and *off2. */
+static int put_keys(ls_buf *b, unsigned char f1, const char *s1, size_t n1, uint32_t *off1,
+                    unsigned char f2, const char *s2, size_t n2, uint32_t *off2)
 {
-    *off = (uint32_t)b->len;
-    return ls_buf_add(b, &field, 1) || ls_buf_add(b, s, n);
+    if (ls_buf_reserve(b, 2 + n1 + n2 + 8) != 0)   /* + 8: key_hash_in() reads ahead */
+        return -1;
+    unsigned char *o = b->p + b->len;
+    *off1 = (uint32_t)b->len;
+    *off2 = (uint32_t)(b->len + 1 + n1);
+    o[0] = f1;
+    memcpy(o + 1, s1, n1);
+    o[1 + n1] = f2;
+    memcpy(o + 2 + n1, s2, n2);
+    b->len += 2 + n1 + n2;
+    return 0;
 }
 
 static int body_cb(void *ctx, const srch_token *t)
@@ -408,14 +440,15 @@ static int body_cb(void *ctx, const srch_token *t)
         p->pend_cap = cap;
     }
     ls_pend *q = &p->pends[p->npend];
-    if (put_key(&p->scratch, LS_FIELD_WORD, t->word, t->word_len, &q->word_off) ||
-        put_key(&p->scratch, LS_FIELD_BODY, t->term, t->term_len, &q->term_off))
+    if (put_keys(&p->scratch, LS_FIELD_WORD, t->word, t->word_len, &q->word_off, LS_FIELD_BODY,
+                 t->term, t->term_len, &q->term_off))
         return p->failed = 1, -1;
     q->word_len = (uint32_t)t->word_len + 1;
     q->term_len = (uint32_t)t->term_len + 1;
     q->pos = t->position;
-    q->word_hash = key_hash((const unsigned char *)p->scratch.p + q->word_off, q->word_len);
-    q->term_hash = key_hash((const unsigned char *)p->scratch.p + q->term_off, q->term_len);
+    const unsigned char *sc = p->scratch.p, *sc_end = sc + p->scratch.cap;
+    q->word_hash = key_hash_in(sc + q->word_off, q->word_len, sc_end);
+    q->term_hash = key_hash_in(sc + q->term_off, q->term_len, sc_end);
     q->pair_len = 0;
     p->npend++;
     if (!p->pairs)
@@ -430,7 +463,7 @@ static int body_cb(void *ctx, const srch_token *t)
                                  a->term_len - 1u, t->term, t->term_len);
         a->pair_off = (uint32_t)p->scratch.len;
         a->pair_len = (uint32_t)kl;
-        a->pair_hash = key_hash(key, kl);
+        a->pair_hash = key_hash_in(key, kl, key + sizeof key);
         if (ls_buf_add(&p->scratch, key, kl))
             return p->failed = 1, -1;
     }
@@ -450,14 +483,15 @@ static int title_cb(void *ctx, const srch_token *t)
         p->title_cap = cap;
     }
     ls_pend *q = &p->title[p->ntitle];
-    if (put_key(&p->tscratch, LS_FIELD_TITLE, t->term, t->term_len, &q->term_off) ||
-        put_key(&p->tscratch, LS_FIELD_TITLE_WORD, t->word, t->word_len, &q->word_off))
+    if (put_keys(&p->tscratch, LS_FIELD_TITLE, t->term, t->term_len, &q->term_off,
+                 LS_FIELD_TITLE_WORD, t->word, t->word_len, &q->word_off))
         return p->failed = 1, -1;
     q->term_len = (uint32_t)t->term_len + 1;
     q->word_len = (uint32_t)t->word_len + 1;
     q->pos = t->position;
-    q->term_hash = key_hash((const unsigned char *)p->tscratch.p + q->term_off, q->term_len);
-    q->word_hash = key_hash((const unsigned char *)p->tscratch.p + q->word_off, q->word_len);
+    const unsigned char *sc = p->tscratch.p, *sc_end = sc + p->tscratch.cap;
+    q->term_hash = key_hash_in(sc + q->term_off, q->term_len, sc_end);
+    q->word_hash = key_hash_in(sc + q->word_off, q->word_len, sc_end);
     p->ntitle++;
     return 0;
 }
@@ -946,17 +980,11 @@ static inline const termstore *store_of(const ls_memseg *m, const memterm *t)
     return t->key[0] == LS_FIELD_PAIR ? &m->pts : &m->ts;
 }
 
-/* Scratch of one writing thread: a term's positions at a passage. */
-typedef struct pos_scratch {
-    uint32_t *v;
-    size_t cap;
-} pos_scratch;
-
 /* Write terms[from, to): the entries of those a few places ahead, then
  * their streams' first slices and their last passage's lengths, start
  * loading (terms are in key order, their entries and slices anywhere). */
-static int write_term(ls_memseg *m, ls_segment_writer *w, pos_scratch *ps, const memterm *t);
-static int write_terms(ls_memseg *m, ls_segment_writer *w, pos_scratch *ps, memterm *const *terms,
+static int write_term(ls_memseg *m, ls_segment_writer *w, const memterm *t);
+static int write_terms(ls_memseg *m, ls_segment_writer *w, memterm *const *terms,
                        size_t from, size_t to)
 {
     for (size_t i = from; i < to; i++) {
@@ -972,7 +1000,7 @@ static int write_terms(ls_memseg *m, ls_segment_writer *w, pos_scratch *ps, memt
             if (t->df > 1)
                 __builtin_prefetch(m->norms + 2 * (size_t)t->last_doc);
         }
-        int rc = write_term(m, w, ps, terms[i]);
+        int rc = write_term(m, w, terms[i]);
         if (rc != SRCH_OK)
             return rc;
     }
@@ -986,7 +1014,6 @@ typedef struct flush_half {
     memterm *const *terms;
     size_t from, to;
     ls_segment_writer h;
-    pos_scratch ps;
     ls_err err;
     int rc;
     pthread_t thread;
@@ -996,7 +1023,7 @@ typedef struct flush_half {
 static void *half_main(void *arg)
 {
     flush_half *f = arg;
-    f->rc = write_terms(f->m, &f->h, &f->ps, f->terms, f->from, f->to);
+    f->rc = write_terms(f->m, &f->h, f->terms, f->from, f->to);
     return NULL;
 }
 
@@ -1029,7 +1056,6 @@ static int half_finish(flush_half *f, ls_segment_writer *w, int rc)
     if (rc == SRCH_OK)
         rc = ls_segw_append_half(w, &f->h);
     ls_segw_free_half(&f->h);
-    free(f->ps.v);
     return rc;
 }
 
@@ -1052,7 +1078,7 @@ static uint32_t field_len(const ls_memseg *m, unsigned char field, uint32_t p)
     return m->norms[2 * p + ls_field_norm(field)];
 }
 
-static int write_term(ls_memseg *m, ls_segment_writer *w, pos_scratch *ps, const memterm *t)
+static int write_term(ls_memseg *m, ls_segment_writer *w, const memterm *t)
 {
     int with_pos = ls_field_has_positions(t->key[0]);
     stream_reader dr, pr = {0};
@@ -1077,28 +1103,12 @@ static int write_term(ls_memseg *m, ls_segment_writer *w, pos_scratch *ps, const
             doc = t->last_doc;   /* the pending entry */
             freq = t->freq;
         }
-        if (with_pos) {
-            if (freq > ps->cap) {
-                size_t cap = ps->cap ? ps->cap : 64;
-                while (cap < freq)
-                    cap *= 2;
-                uint32_t *v = realloc(ps->v, cap * sizeof *v);
-                if (!v)
-                    return ls_err_set(w->err, SRCH_ENOMEM, "out of memory flushing");
-                ps->v = v;
-                ps->cap = cap;
-            }
-            uint32_t pos = 0;
-            for (uint32_t k = 0; k < freq; k++) {
-                uint32_t d = (uint32_t)reader_varint(&pr);
-                pos = k ? pos + d : d;
-                ps->v[k] = pos;
-            }
-        }
+        if (with_pos)   /* stored as the segment stores them: copied */
+            reader_copy_varints(&pr, freq, ls_pw_positions(&w->pw));
         /* a single entry's length is not kept (the entry is inlined in
          * the dictionary, without bounds): not read either */
         uint32_t len = t->df == 1 ? 0 : field_len(m, t->key[0], doc);
-        int rc = ls_pw_add(&w->pw, doc, freq, ps->v, len);
+        int rc = ls_pw_add_raw(&w->pw, doc, freq, NULL, 0, len);
         if (rc != SRCH_OK)
             return rc;
     }
@@ -1232,7 +1242,6 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int
     if ((rc = ls_segw_open(&w, dir, id, durable, err)) != SRCH_OK)
         goto done;
     opened = 1;
-    pos_scratch ps = {0};
     flush_half half;
     half.started = 0;
     w.meta.pairs = m->pairs && !m->pairs_lost ? m->pairs->id : 0;
@@ -1281,17 +1290,16 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int
             split = n;
     }
     if (rc == SRCH_OK)
-        rc = write_terms(m, &w, &ps, terms, 0, nb);
+        rc = write_terms(m, &w, terms, 0, nb);
     rc = ls_segw_store_join(&st, rc);
     if (rc == SRCH_OK) {
         qsort(ids, m->ndocs, sizeof *ids, cmp_ids);
         rc = write_ids(&w, ids, m->ndocs);
     }
     if (rc == SRCH_OK)
-        rc = write_terms(m, &w, &ps, terms, nb, split);
+        rc = write_terms(m, &w, terms, nb, split);
     if (half.started)
         rc = half_finish(&half, &w, rc);
-    free(ps.v);
     if (rc == SRCH_OK) {
         opened = 0;
         rc = ls_segw_finish(&w, meta);

@@ -160,7 +160,7 @@ int ls_pw_add(ls_postings_writer *w, uint32_t doc, uint32_t freq, const uint32_t
 int ls_pw_add_raw(ls_postings_writer *w, uint32_t doc, uint32_t freq, const unsigned char *pos,
                   size_t pos_len, uint32_t len)
 {
-    if (w->with_pos)
+    if (w->with_pos && pos_len)
         ls_wfile_write(w->pos, pos, pos_len);
     return add_entry(w, doc, freq, len);
 }

@@ -86,6 +86,9 @@ int ls_pw_add(ls_postings_writer *w, uint32_t doc, uint32_t freq, const uint32_t
  * they are: a merge moves positions without decoding them. */
 int ls_pw_add_raw(ls_postings_writer *w, uint32_t doc, uint32_t freq, const unsigned char *pos,
                   size_t pos_len, uint32_t len);
+/* The positions file, for a caller that writes an entry's stored positions
+ * there itself, then adds the entry with ls_pw_add_raw(.., NULL, 0, ..). */
+static inline ls_wfile *ls_pw_positions(ls_postings_writer *w) { return w->pos; }
 /* Finish the term; fills *ti. A term with no entry must not be ended. */
 int ls_pw_end(ls_postings_writer *w, ls_term_info *ti);
 

@@ -14,7 +14,7 @@
 #define MAX_RAW_BLOCK (256u << 20)
 #define TRAILER_SIZE 40
 
-int ls_buf_reserve(ls_buf *b, size_t n)
+int ls_buf_grow(ls_buf *b, size_t n)
 {
     if (b->len + n <= b->cap)
         return 0;
@@ -26,16 +26,6 @@ int ls_buf_reserve(ls_buf *b, size_t n)
         return -1;
     b->p = p;
     b->cap = cap;
-    return 0;
-}
-
-int ls_buf_add(ls_buf *b, const void *p, size_t n)
-{
-    if (ls_buf_reserve(b, n) != 0)
-        return -1;
-    if (n)
-        memcpy(b->p + b->len, p, n);
-    b->len += n;
     return 0;
 }
 

@@ -35,6 +35,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "util/file.h"
 
@@ -47,8 +48,22 @@ typedef struct ls_buf {
     size_t len, cap;
 } ls_buf;
 
-int ls_buf_reserve(ls_buf *b, size_t n);
-int ls_buf_add(ls_buf *b, const void *p, size_t n);
+int ls_buf_grow(ls_buf *b, size_t n);
+/* Room for n more bytes. 0, or -1 when out of memory. */
+static inline int ls_buf_reserve(ls_buf *b, size_t n)
+{
+    return b->len + n <= b->cap ? 0 : ls_buf_grow(b, n);
+}
+/* Append n bytes (inlined: the analysis appends a few bytes per word). */
+static inline int ls_buf_add(ls_buf *b, const void *p, size_t n)
+{
+    if (ls_buf_reserve(b, n) != 0)
+        return -1;
+    if (n)
+        memcpy(b->p + b->len, p, n);
+    b->len += n;
+    return 0;
+}
 int ls_buf_varint(ls_buf *b, uint64_t v);
 void ls_buf_free(ls_buf *b);
 

@@ -48,4 +48,18 @@ static inline uint64_t ls_hash_bytes(const void *data, size_t n)
     return ls_hash_mix(h);
 }
 
+/* The same hash, for a string of which at least 8 bytes from data are
+ * readable (up to `end`): a short one is read with one load. */
+static inline uint64_t ls_hash_bytes_in(const void *data, size_t n, const void *end)
+{
+    if (n - 1 < 7 && (const unsigned char *)end - (const unsigned char *)data >= 8) {
+        uint64_t v;   /* 1 to 7 bytes: the low n bytes of a load */
+        memcpy(&v, data, 8);
+        v &= ~0ull >> (8 * (8 - n));
+        uint64_t h = 0x9e3779b97f4a7c15ull ^ (n * 0xff51afd7ed558ccdull);
+        return ls_hash_mix((h ^ v) * 0x94d049bb133111ebull);
+    }
+    return ls_hash_bytes(data, n);
+}
+
 #endif

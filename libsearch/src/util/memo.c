@@ -64,6 +64,11 @@ uint64_t ls_memo_hash(const void *key, size_t klen)
     return ls_hash_bytes(key, klen);
 }
 
+uint64_t ls_memo_hash_in(const void *key, size_t klen, const void *end)
+{
+    return ls_hash_bytes_in(key, klen, end);
+}
+
 void ls_memo_prefetch(const ls_memo *m, uint64_t h)
 {
     __builtin_prefetch(&m->slots[h & m->mask]);
