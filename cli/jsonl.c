@@ -133,15 +133,45 @@ static int hex4(const unsigned char *s, const unsigned char *e, unsigned *out)
 
 /* The string whose opening quote is at c->cur: checked, and decoded into
  * the buffer (with a NUL after it) if `store`. */
+/* Which of the 8 bytes at s are control characters, quotes, backslashes
+ * or not ASCII: bit 7 of each such byte (exact for the first one; a plain
+ * byte after it may be flagged too). */
+static inline uint64_t special8(const unsigned char *s)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t w;
+    memcpy(&w, s, 8);
+    uint64_t quote = w ^ (ones * '"'), bslash = w ^ (ones * '\\');
+    return (w | ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) |
+            ((bslash - ones) & ~bslash)) & highs;
+}
+
 static int string(cursor *c, int store)
 {
     jsonl_parser *p = c->p;
     const unsigned char *open = c->cur, *q = c->cur + 1, *e = c->end;
     int replace = (c->flags & JSONL_REPLACE_INVALID) != 0;
     for (;;) {
+        /* the run of plain characters: ASCII but controls, quotes and
+         * backslashes (eight bytes at a time while none is in them), and
+         * well-formed UTF-8 sequences */
         const unsigned char *r = q;
-        while (r < e && *r >= 0x20 && *r < 0x80 && *r != '"' && *r != '\\')
-            r++;
+        for (;;) {
+            uint64_t m = 0;
+            while (e - r >= 8 && !(m = special8(r)))
+                r += 8;
+            if (m)   /* little-endian: the first flagged byte */
+                r += __builtin_ctzll(m) >> 3;
+            else
+                while (r < e && *r >= 0x20 && *r < 0x80 && *r != '"' && *r != '\\')
+                    r++;
+            size_t n;
+            if (r < e && *r >= 0x80 && (n = utf8_seq(r, e)) != 0) {
+                r += n;
+                continue;
+            }
+            break;
+        }
         if (store)
             put(p, q, (size_t)(r - q));
         q = r;
