@@ -32,7 +32,7 @@ struct srch_analyzer {
     ls_stemmer *stem;
     int elision;              /* strip French elisions */
     int use_cache;
-    ls_memo tokens;           /* surface word -> "word\0term" */
+    ls_memo tokens;           /* surface word -> u8 word length, "word\0term" */
     char lower[WORD_CAP + 1];
     char word[WORD_CAP + 1];
     char term[WORD_CAP + 1];
@@ -116,11 +116,13 @@ static int analyze_word(srch_analyzer *a, const char *w, size_t n, ls_seg_kind k
         return ls_err_set(&a->err, SRCH_ENOMEM, "out of memory while stemming");
     tok->term_len = ls_fold_accents(stem, stem_len, a->term, WORD_CAP);
     tok->term = a->term;
-    if (a->use_cache && tok->word_len + 1 + tok->term_len <= WORD_CAP) {
-        /* value = word NUL term, built in the lower buffer, now free */
-        memcpy(a->lower, a->word, tok->word_len + 1);
-        memcpy(a->lower + tok->word_len + 1, a->term, tok->term_len);
-        ls_memo_put(&a->tokens, w, n, a->lower, tok->word_len + 1 + tok->term_len);
+    if (a->use_cache && tok->word_len <= 255 && 2 + tok->word_len + tok->term_len <= WORD_CAP) {
+        /* value = u8 word length, word NUL term, built in the lower
+         * buffer, now free */
+        a->lower[0] = (char)tok->word_len;
+        memcpy(a->lower + 1, a->word, tok->word_len + 1);
+        memcpy(a->lower + 2 + tok->word_len, a->term, tok->term_len);
+        ls_memo_put(&a->tokens, w, n, a->lower, 2 + tok->word_len + tok->term_len);
     }
     return 0;
 }
@@ -181,10 +183,10 @@ SRCH_API int srch_analyze(srch_analyzer *a, const char *text, size_t len,
             if (a->use_cache && p->kind == LS_SEG_WORD &&
                 (cached = ls_memo_get_hashed(&a->tokens, text + p->start, p->n, p->hash,
                                              &vlen)) != NULL) {
-                tok.word = cached;
-                tok.word_len = strlen(cached);
-                tok.term = cached + tok.word_len + 1;
-                tok.term_len = vlen - tok.word_len - 1;
+                tok.word_len = (unsigned char)cached[0];
+                tok.word = cached + 1;
+                tok.term = cached + 2 + tok.word_len;
+                tok.term_len = vlen - 2 - tok.word_len;
             } else {
                 rc = analyze_word(a, text + p->start, p->n, p->kind, &tok);
                 if (rc < 0)

@@ -28,6 +28,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 #include <stdlib.h>
 #include <unicode/ubrk.h>
 #include <unicode/uchar.h>
@@ -77,12 +78,32 @@ static uint8_t icu_class(UChar32 c)
     }
 }
 
+/* 1 when the ASCII characters the fast path does not take are exactly '"'
+ * and '_' (as in every ICU so far): all_simple() then tests eight bytes
+ * at once. */
+static int ascii_complex_known;
+
 static void cls_init(void)
 {
     for (UChar32 c = 0; c < 0x800; c++)
         cls_low[c] = icu_class(c);
     for (UChar32 c = PUNCT_FIRST; c <= PUNCT_LAST; c++)
         cls_punct[c - PUNCT_FIRST] = icu_class(c);
+    ascii_complex_known = 1;
+    for (int c = 0; c < 0x80; c++)
+        if ((cls_low[c] == C_COMPLEX) != (c == '"' || c == '_'))
+            ascii_complex_known = 0;
+}
+
+/* Whether any of the 8 bytes at t is not ASCII, '"' or '_' (may say so
+ * of others after such a byte: the caller then looks byte by byte). */
+static inline int special8(const unsigned char *t)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t w;
+    memcpy(&w, t, 8);
+    uint64_t quote = w ^ (ones * '"'), under = w ^ (ones * '_');
+    return ((w | ((quote - ones) & ~quote) | ((under - ones) & ~under)) & highs) != 0;
 }
 
 /* Class of the character at t[i] (i < n) and its length in *w. */
@@ -115,7 +136,10 @@ static int all_simple(const unsigned char *t, size_t n)
 {
     size_t i = 0, w = 0;
     while (i < n) {
-        /* ASCII runs: a table lookup per byte, no decoding */
+        /* ASCII runs: eight bytes at a time, or a table lookup per byte */
+        if (ascii_complex_known)
+            while (n - i >= 8 && !special8(t + i))
+                i += 8;
         while (i < n && t[i] < 0x80) {
             if (cls_low[t[i]] == C_COMPLEX)
                 return 0;

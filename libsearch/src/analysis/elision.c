@@ -22,9 +22,20 @@ static size_t apostrophe_len(const unsigned char *w, size_t n)
     return 0;
 }
 
+/* Whether an apostrophe may start at w[i] (its first byte). */
+static inline int apostrophe_at(const unsigned char *w, size_t n, size_t i)
+{
+    return i < n && (w[i] == '\'' || w[i] == 0xE2 || w[i] == 0xCA);
+}
+
 size_t ls_elision_len(const char *w, size_t n)
 {
     const unsigned char *u = (const unsigned char *)w;
+    /* the prefixes have 1, 2, 5 or 6 letters: most words are turned away
+     * by four bytes */
+    if (!apostrophe_at(u, n, 1) && !apostrophe_at(u, n, 2) && !apostrophe_at(u, n, 5) &&
+        !apostrophe_at(u, n, 6))
+        return 0;
     size_t k = 0;
     char lower[8];
     while (k < n && k < 6 && ((u[k] | 0x20) >= 'a' && (u[k] | 0x20) <= 'z')) {
