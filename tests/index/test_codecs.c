@@ -391,9 +391,12 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void test_codecs_termdict__lookup_and_iteration(void)
+/* The same dictionary written by one writer (split 0), or by two: the
+ * keys [s1, s2) by a second writer into a scratch file with offsets from
+ * 0, appended (ls_tdw_append), then the rest by the first again. */
+static void termdict_check(int split)
 {
-    unsigned long long st = test_seed();
+    unsigned long long st = test_seed() + (unsigned long long)split;
     enum { N = 3000 };
     char **keys = calloc(N, sizeof *keys);
     size_t n = 0;
@@ -417,24 +420,43 @@ static void test_codecs_termdict__lookup_and_iteration(void)
     n = u;
     ls_wfile f;
     CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&f, tpath("t.ter"), LS_MAGIC_TERMS, 9, 0, NULL), 0);
-    ls_termdict_writer w;
+    ls_termdict_writer w, h;
+    ls_wfile hf;
     ls_tdw_init(&w, &f);
-    uint64_t doc_off = 100, pos_off = 200;
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_open_mem(&hf, NULL), 0);
+    ls_tdw_init(&h, &hf);
+    /* the half: from a block boundary of the first writer or not */
+    size_t s1 = split ? (test_rand(&st) % 2 ? 5 * LS_TERMS_PER_BLOCK : 1 + test_rand(&st) % (n / 2)) : n;
+    size_t s2 = split ? s1 + test_rand(&st) % (n - s1) : n;
+    uint64_t doc_off = 100, pos_off = 200, doc_base = 0, pos_base = 0;
     for (size_t i = 0; i < n; i++) {
+        if (split && i == s1) {   /* the half's offsets count from here */
+            doc_base = doc_off;
+            pos_base = pos_off;
+        }
+        int in_half = i >= s1 && i < s2;
         ls_term_info ti = {0};
         ti.df = i % 3 == 0 ? 1 : (uint32_t)(2 + i);
         if (ti.df == 1) {
             ti.single_doc = (uint32_t)i * 7;
             ti.single_freq = 1 + (uint32_t)i % 5;
         } else {
-            ti.doc_off = doc_off += 10 + i;
+            ti.doc_off = (doc_off += 10 + i) - (in_half ? doc_base : 0);
         }
         if (ls_field_has_positions((unsigned char)keys[i][0]))
-            ti.pos_off = pos_off += 3 + i;
-        CU_ASSERT_EQUAL(ls_tdw_add(&w, (const unsigned char *)keys[i], strlen(keys[i]), &ti), 0);
+            ti.pos_off = (pos_off += 3 + i) - (in_half ? pos_base : 0);
+        CU_ASSERT_EQUAL(ls_tdw_add(in_half ? &h : &w, (const unsigned char *)keys[i],
+                                   strlen(keys[i]), &ti), 0);
+        if (split && i + 1 == s2) {
+            uint64_t off_base = ls_wfile_offset(&f);
+            CU_ASSERT_EQUAL(ls_wfile_copy(&f, &hf), 0);
+            CU_ASSERT_EQUAL(ls_tdw_append(&w, &h, off_base, doc_base, pos_base), 0);
+        }
     }
     CU_ASSERT_EQUAL(ls_tdw_finish(&w), 0);
     ls_tdw_free(&w);
+    ls_tdw_free(&h);
+    ls_wfile_scratch_free(&hf);
     CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&f, NULL), 0);
     ls_map m;
     ls_termdict td;
@@ -507,6 +529,17 @@ static void test_codecs_termdict__lookup_and_iteration(void)
     for (size_t i = 0; i < n; i++)
         free(keys[i]);
     free(keys);
+}
+
+static void test_codecs_termdict__lookup_and_iteration(void)
+{
+    termdict_check(0);
+}
+
+static void test_codecs_termdict__blocks_appended(void)
+{
+    for (int split = 1; split <= 6; split++)
+        termdict_check(split);
 }
 
 static void test_codecs_store__round_trip(void)
@@ -793,6 +826,7 @@ static const ls_test tests[] = {
     {"test_codecs_postings__raw_positions_copy", test_codecs_postings__raw_positions_copy},
     {"test_codecs_postings__corrupt_header_detected", test_codecs_postings__corrupt_header_detected},
     {"test_codecs_termdict__lookup_and_iteration", test_codecs_termdict__lookup_and_iteration},
+    {"test_codecs_termdict__blocks_appended", test_codecs_termdict__blocks_appended},
     {"test_codecs_store__round_trip", test_codecs_store__round_trip},
     {"test_codecs_store__append_copies_blocks", test_codecs_store__append_copies_blocks},
     {"test_codecs_file__framing_checked", test_codecs_file__framing_checked},

@@ -67,7 +67,6 @@ int ls_segw_open_half(ls_segment_writer *h, const char *tmp_dir, ls_err *err)
 {
     memset(h, 0, sizeof *h);
     h->err = err;
-    h->half = 1;
     for (int k = 0; k < LS_SEGMENT_FILES; k++)
         h->files[k].fd = -1;
     for (int k = 0; k < 3; k++) {
@@ -79,12 +78,14 @@ int ls_segw_open_half(ls_segment_writer *h, const char *tmp_dir, ls_err *err)
         }
     }
     ls_pw_init(&h->pw, &h->files[1], &h->files[2]);
+    ls_tdw_init(&h->tw, &h->files[0]);
     return SRCH_OK;
 }
 
 void ls_segw_free_half(ls_segment_writer *h)
 {
     ls_pw_free(&h->pw);
+    ls_tdw_free(&h->tw);
     for (int k = 0; k < 3; k++)
         ls_wfile_scratch_free(&h->files[k]);
 }
@@ -99,68 +100,19 @@ static int term_add(ls_segment_writer *w, const unsigned char *key, size_t klen,
     return rc;
 }
 
-/* A half's term record: varint klen, key, varint stem_len, varint df,
- * then (df 1) varint passage, varint freq or (df > 1) varint doc_off,
- * then varint pos_off (offsets within the half's own postings). */
-static int put_record(ls_segment_writer *h, const ls_term_info *ti)
-{
-    ls_wfile *f = &h->files[0];
-    ls_wfile_varint(f, h->klen);
-    ls_wfile_write(f, h->key, h->klen);
-    ls_wfile_varint(f, h->stem_len);
-    ls_wfile_varint(f, ti->df);
-    if (ti->df == 1) {
-        ls_wfile_varint(f, ti->single_doc);
-        ls_wfile_varint(f, ti->single_freq);
-    } else {
-        ls_wfile_varint(f, ti->doc_off);
-    }
-    return ls_wfile_varint(f, ti->pos_off);
-}
-
 int ls_segw_append_half(ls_segment_writer *w, ls_segment_writer *h)
 {
+    uint64_t ter_base = ls_wfile_offset(&w->files[0]);
     uint64_t doc_base = ls_wfile_offset(&w->files[1]);
     uint64_t pos_base = ls_wfile_offset(&w->files[2]);
-    int rc = ls_wfile_copy(&w->files[1], &h->files[1]);
-    if (rc == SRCH_OK)
-        rc = ls_wfile_copy(&w->files[2], &h->files[2]);
-    if (rc != SRCH_OK)
-        return rc;
-    /* the records, read back through a bounded window */
-    ls_wfile *f = &h->files[0];
-    if (f->rc != SRCH_OK)
-        return ls_err_set(w->err, f->rc, "writing a segment failed");
-    ls_rscratch rd;
-    if ((rc = ls_rscratch_open(&rd, f, w->err)) != SRCH_OK)
-        return rc;
-    unsigned char key[LS_MAX_TERM_BYTES];
-    for (;;) {
-        uint64_t klen, stem_len, df, a, b = 0, pos;
-        int r = ls_rscratch_varint(&rd, &klen);
-        if (r == 0)
-            break;   /* the end */
-        if (r < 0 || klen == 0 || klen > LS_MAX_TERM_BYTES ||
-            ls_rscratch_bytes(&rd, key, (size_t)klen) != 1 ||
-            ls_rscratch_varint(&rd, &stem_len) != 1 || ls_rscratch_varint(&rd, &df) != 1 ||
-            ls_rscratch_varint(&rd, &a) != 1 ||
-            (df == 1 && ls_rscratch_varint(&rd, &b) != 1) || ls_rscratch_varint(&rd, &pos) != 1) {
-            rc = ls_err_set(w->err, SRCH_EIO, "reading back a segment's terms failed");
-            break;
-        }
-        ls_term_info ti = {0};
-        ti.df = (uint32_t)df;
-        if (df == 1) {
-            ti.single_doc = (uint32_t)a;
-            ti.single_freq = (uint32_t)b;
-        } else {
-            ti.doc_off = a + doc_base;
-        }
-        ti.pos_off = ls_field_has_positions(key[0]) ? pos + pos_base : pos;
-        if ((rc = term_add(w, key, (size_t)klen, &ti, (uint32_t)stem_len)) != SRCH_OK)
-            break;
+    for (int k = 0; k < 3; k++) {
+        int rc = ls_wfile_copy(&w->files[k], &h->files[k]);
+        if (rc != SRCH_OK)
+            return rc;
     }
-    ls_rscratch_close(&rd);
+    int rc = ls_tdw_append(&w->tw, &h->tw, ter_base, doc_base, pos_base);
+    if (rc == SRCH_OK)
+        w->meta.nterms += h->meta.nterms;
     return rc;
 }
 
@@ -189,8 +141,6 @@ int ls_segw_term_end(ls_segment_writer *w)
     int rc = ls_pw_end(&w->pw, &ti);
     if (rc != SRCH_OK)
         return rc;
-    if (w->half)   /* a half records the term */
-        return put_record(w, &ti);
     return term_add(w, w->key, w->klen, &ti, w->stem_len);
 }
 

@@ -62,20 +62,18 @@ typedef struct ls_segment_writer {
     size_t klen;
     uint32_t stem_len;        /* of the current term (ls_term_info.stem_len) */
     ls_segment_meta meta;
-    int half;                 /* a half (ls_segw_open_half): postings,
-                                 positions and term records in scratch
-                                 writers files[1], files[2], files[0] */
 } ls_segment_writer;
 
 int ls_segw_open(ls_segment_writer *w, const char *dir, uint64_t id, int durable, ls_err *err);
 
 /* The last terms of a segment written by another thread: a writer of terms
- * only (begin, ls_pw_add() on w->pw, end), whose postings and positions go
- * to memory (tmp_dir NULL) or to unnamed temporary files in tmp_dir (a
- * merge: memory bounded), and whose terms are recorded there too. Once the segment's own writer
- * has written every term before them, ls_segw_append_half() copies them in
- * (postings data is position-independent: only the dictionary's offsets
- * move), so that the files are those of a single writer. */
+ * only (begin, ls_pw_add() on w->pw, end), whose postings, positions and
+ * dictionary blocks go to memory (tmp_dir NULL) or to unnamed temporary
+ * files in tmp_dir (a merge: memory bounded). Once the segment's own
+ * writer has written every term before them, ls_segw_append_half() copies
+ * the three in: postings data and dictionary blocks are
+ * position-independent, only the dictionary's index entries move (the
+ * segment's last block before them may be short). */
 int ls_segw_open_half(ls_segment_writer *h, const char *tmp_dir, ls_err *err);
 int ls_segw_append_half(ls_segment_writer *w, ls_segment_writer *h);
 void ls_segw_free_half(ls_segment_writer *h);

@@ -94,6 +94,45 @@ int ls_tdw_add(ls_termdict_writer *w, const unsigned char *key, size_t klen,
     return w->f->rc;
 }
 
+int ls_tdw_append(ls_termdict_writer *w, const ls_termdict_writer *h, uint64_t off_base,
+                  uint64_t doc_base, uint64_t pos_base)
+{
+    if (h->nblocks == 0)
+        return w->f->rc;
+    /* h's index entries, their offsets moved; its first key follows w's
+     * last (the caller's order), so the blocks stay in key order */
+    if (idx_reserve(w, h->idx_len + 3 * (size_t)h->nblocks * LS_VARINT_MAX) != 0)
+        return ls_err_set(w->f->err, SRCH_ENOMEM, "out of memory writing terms");
+    const unsigned char *p = h->idx, *end = h->idx + h->idx_len;
+    unsigned char *o = w->idx + w->idx_len;
+    for (uint32_t b = 0; b < h->nblocks; b++) {
+        uint64_t klen, off, doc, pos;
+        if (!(p = ls_get_varint(p, end, &klen)) || klen > (uint64_t)(end - p))
+            return ls_err_set(w->f->err, SRCH_ERROR, "term index of a half is malformed");
+        o = ls_put_varint(o, klen);
+        memcpy(o, p, klen);
+        o += klen;
+        p += klen;
+        if (!(p = ls_get_varint(p, end, &off)) || !(p = ls_get_varint(p, end, &doc)) ||
+            !(p = ls_get_varint(p, end, &pos)))
+            return ls_err_set(w->f->err, SRCH_ERROR, "term index of a half is malformed");
+        o = ls_put_varint(o, off + off_base);
+        o = ls_put_varint(o, doc + doc_base);
+        o = ls_put_varint(o, pos + pos_base);
+    }
+    w->idx_len = (size_t)(o - w->idx);
+    w->nblocks += h->nblocks;
+    w->nterms += h->nterms;
+    w->nid_terms += h->nid_terms;
+    /* a later key starts a block of its own, from h's last offsets */
+    w->in_block = LS_TERMS_PER_BLOCK;
+    memcpy(w->prev, h->prev, h->prev_len);
+    w->prev_len = h->prev_len;
+    w->prev_doc = h->prev_doc + doc_base;
+    w->prev_pos = h->prev_pos + pos_base;
+    return w->f->rc;
+}
+
 int ls_tdw_finish(ls_termdict_writer *w)
 {
     uint64_t index_off = ls_wfile_offset(w->f);

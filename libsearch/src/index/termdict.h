@@ -48,6 +48,14 @@ void ls_tdw_init(ls_termdict_writer *w, ls_wfile *f);
 /* Add a key (strictly greater than the previous one). */
 int ls_tdw_add(ls_termdict_writer *w, const unsigned char *key, size_t klen,
                const ls_term_info *ti);
+/* Append the blocks another writer h wrote (into a scratch file, with
+ * offsets from 0) after this one's terms: the caller has copied h's bytes
+ * into this writer's file at off_base, and its postings and positions at
+ * doc_base and pos_base; h's keys all follow this writer's. The blocks
+ * are taken as they are (this writer's last block may stay short): only
+ * the index entries move. */
+int ls_tdw_append(ls_termdict_writer *w, const ls_termdict_writer *h, uint64_t off_base,
+                  uint64_t doc_base, uint64_t pos_base);
 /* Write the index and trailer (the caller then finishes the file). */
 int ls_tdw_finish(ls_termdict_writer *w);
 void ls_tdw_free(ls_termdict_writer *w);
