@@ -54,7 +54,8 @@ int ls_wfile_write_slow(ls_wfile *w, const void *p, size_t n);
 static inline int ls_wfile_write(ls_wfile *w, const void *p, size_t n)
 {
     if (w->rc == 0 && w->cap - w->len >= n) {
-        memcpy(w->buf + w->len, p, n);
+        if (n)   /* p may be NULL then */
+            memcpy(w->buf + w->len, p, n);
         w->len += n;
         return 0;
     }
