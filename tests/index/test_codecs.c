@@ -173,6 +173,31 @@ static void plist_free(plist *l)
     free(l->pos);
 }
 
+/* Write lists[0, nl) as terms of a postings file and a positions file
+ * (owner 7), their infos into ti, and map the two files into dm and pm. */
+static void write_lists(const plist *lists, int nl, ls_term_info *ti, const char *docname,
+                        const char *posname, ls_map *dm, ls_map *pm)
+{
+    ls_wfile doc, pos;
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&doc, tpath(docname), LS_MAGIC_POSTINGS, 7, 0, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&pos, tpath(posname), LS_MAGIC_POSITIONS, 7, 0, NULL), 0);
+    ls_postings_writer w;
+    ls_pw_init(&w, &doc, &pos);
+    for (int l = 0; l < nl; l++) {
+        ls_pw_begin(&w, 1);
+        for (uint32_t i = 0; i < lists[l].n; i++)
+            CU_ASSERT_EQUAL(ls_pw_add(&w, lists[l].docs[i], lists[l].freqs[i], lists[l].pos[i],
+                                      lists[l].lens[i]), 0);
+        CU_ASSERT_EQUAL(ls_pw_end(&w, &ti[l]), 0);
+        CU_ASSERT_EQUAL(ti[l].df, lists[l].n);
+    }
+    ls_pw_free(&w);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&doc, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&pos, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_map_open(dm, tpath(docname), docname, LS_MAGIC_POSTINGS, 7, LS_MAP_VERIFY, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_map_open(pm, tpath(posname), posname, LS_MAGIC_POSITIONS, 7, LS_MAP_VERIFY, NULL), 0);
+}
+
 static void test_codecs_postings__random_round_trip(void)
 {
     unsigned long long st = test_seed();
@@ -181,26 +206,10 @@ static void test_codecs_postings__random_round_trip(void)
     plist lists[NL];
     ls_term_info ti[NL];
     uint32_t ndocs = 200000;
-    ls_wfile doc, pos;
-    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&doc, tpath("p.doc"), LS_MAGIC_POSTINGS, 7, 0, NULL), 0);
-    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&pos, tpath("p.pos"), LS_MAGIC_POSITIONS, 7, 0, NULL), 0);
-    ls_postings_writer w;
-    ls_pw_init(&w, &doc, &pos);
-    for (int l = 0; l < NL; l++) {
+    for (int l = 0; l < NL; l++)
         plist_make(&lists[l], &st, sizes[l], l == NL - 1 ? 5000 : ndocs, l % 2 ? 40 : 3);
-        ls_pw_begin(&w, 1);
-        for (uint32_t i = 0; i < lists[l].n; i++)
-            CU_ASSERT_EQUAL(ls_pw_add(&w, lists[l].docs[i], lists[l].freqs[i], lists[l].pos[i],
-                                      lists[l].lens[i]), 0);
-        CU_ASSERT_EQUAL(ls_pw_end(&w, &ti[l]), 0);
-        CU_ASSERT_EQUAL(ti[l].df, sizes[l]);
-    }
-    ls_pw_free(&w);
-    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&doc, NULL), 0);
-    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&pos, NULL), 0);
     ls_map dm, pm;
-    CU_ASSERT_EQUAL_FATAL(ls_map_open(&dm, tpath("p.doc"), "p.doc", LS_MAGIC_POSTINGS, 7, LS_MAP_VERIFY, NULL), 0);
-    CU_ASSERT_EQUAL_FATAL(ls_map_open(&pm, tpath("p.pos"), "p.pos", LS_MAGIC_POSITIONS, 7, LS_MAP_VERIFY, NULL), 0);
+    write_lists(lists, NL, ti, "p.doc", "p.pos", &dm, &pm);
     uint32_t got[100];
     for (int l = 0; l < NL; l++) {
         plist *L = &lists[l];
@@ -270,26 +279,13 @@ static void test_codecs_postings__raw_positions_copy(void)
     plist lists[NL];
     ls_term_info ti[NL], ti2[NL];
     uint32_t ndocs = 100000;
+    /* frequencies up to 400: more positions than a buffer's room */
+    for (int l = 0; l < NL; l++)
+        plist_make(&lists[l], &st, sizes[l], ndocs, l % 2 ? 400 : 3);
+    ls_map dm, pm;
+    write_lists(lists, NL, ti, "a.doc", "a.pos", &dm, &pm);
     ls_wfile doc, pos;
     ls_postings_writer w;
-    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&doc, tpath("a.doc"), LS_MAGIC_POSTINGS, 7, 0, NULL), 0);
-    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&pos, tpath("a.pos"), LS_MAGIC_POSITIONS, 7, 0, NULL), 0);
-    ls_pw_init(&w, &doc, &pos);
-    for (int l = 0; l < NL; l++) {
-        /* frequencies up to 400: more positions than a buffer's room */
-        plist_make(&lists[l], &st, sizes[l], ndocs, l % 2 ? 400 : 3);
-        ls_pw_begin(&w, 1);
-        for (uint32_t i = 0; i < lists[l].n; i++)
-            CU_ASSERT_EQUAL(ls_pw_add(&w, lists[l].docs[i], lists[l].freqs[i], lists[l].pos[i],
-                                      lists[l].lens[i]), 0);
-        CU_ASSERT_EQUAL(ls_pw_end(&w, &ti[l]), 0);
-    }
-    ls_pw_free(&w);
-    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&doc, NULL), 0);
-    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&pos, NULL), 0);
-    ls_map dm, pm;
-    CU_ASSERT_EQUAL_FATAL(ls_map_open(&dm, tpath("a.doc"), "a.doc", LS_MAGIC_POSTINGS, 7, LS_MAP_VERIFY, NULL), 0);
-    CU_ASSERT_EQUAL_FATAL(ls_map_open(&pm, tpath("a.pos"), "a.pos", LS_MAGIC_POSITIONS, 7, LS_MAP_VERIFY, NULL), 0);
     CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&doc, tpath("b.doc"), LS_MAGIC_POSTINGS, 7, 0, NULL), 0);
     CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&pos, tpath("b.pos"), LS_MAGIC_POSITIONS, 7, 0, NULL), 0);
     ls_pw_init(&w, &doc, &pos);
