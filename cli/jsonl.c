@@ -131,8 +131,6 @@ static int hex4(const unsigned char *s, const unsigned char *e, unsigned *out)
     return 0;
 }
 
-/* The string whose opening quote is at c->cur: checked, and decoded into
- * the buffer (with a NUL after it) if `store`. */
 /* Which of the 8 bytes at s are control characters, quotes, backslashes
  * or not ASCII: bit 7 of each such byte (exact for the first one; a plain
  * byte after it may be flagged too). */
@@ -146,6 +144,8 @@ static inline uint64_t special8(const unsigned char *s)
             ((bslash - ones) & ~bslash)) & highs;
 }
 
+/* The string whose opening quote is at c->cur: checked, and decoded into
+ * the buffer (with a NUL after it) if `store`. */
 static int string(cursor *c, int store)
 {
     jsonl_parser *p = c->p;

@@ -73,7 +73,6 @@ static int advance(input *in, ls_err *err)
     return SRCH_OK;
 }
 
-/* Copy one term's entries from input `in` into the output term. */
 /* The entries of the input's current term, live ones renumbered, their
  * positions copied as stored (ls_postings_positions_raw()). */
 static int copy_postings(ls_segment_writer *w, input *in, ls_err *err)
