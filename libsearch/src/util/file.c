@@ -193,65 +193,6 @@ int ls_wfile_copy(ls_wfile *dst, ls_wfile *src)
     return dst->rc;
 }
 
-int ls_rscratch_open(ls_rscratch *r, ls_wfile *src, ls_err *err)
-{
-    memset(r, 0, sizeof *r);
-    if (src->mem) {
-        r->base = r->p = src->buf;
-        r->end = src->buf + src->len;
-        return SRCH_OK;
-    }
-    if (flush_buf(src) != SRCH_OK)
-        return ls_err_set(err, src->rc, "writing a temporary file failed");
-    if (src->flushed == 0)
-        return SRCH_OK;
-    void *m = mmap(NULL, (size_t)src->flushed, PROT_READ, MAP_PRIVATE, src->fd, 0);
-    if (m == MAP_FAILED)
-        return ls_err_set(err, SRCH_EIO, "mapping a temporary file: %s", strerror(errno));
-    r->base = r->p = r->dropped = m;
-    r->map_len = (size_t)src->flushed;
-    r->end = r->base + r->map_len;
-    return SRCH_OK;
-}
-
-/* Drop the mapped pages behind the reader, 4 MB at a time. */
-static void rscratch_drop(ls_rscratch *r)
-{
-    if (r->map_len && r->p - r->dropped >= (4 << 20)) {
-        size_t n = (size_t)(r->p - r->dropped) & ~(size_t)((1 << 20) - 1);
-        madvise((void *)r->dropped, n, MADV_DONTNEED);
-        r->dropped += n;
-    }
-}
-
-int ls_rscratch_varint(ls_rscratch *r, uint64_t *v)
-{
-    if (r->p == r->end)
-        return 0;
-    const unsigned char *q = ls_get_varint(r->p, r->end, v);
-    if (!q)
-        return -1;
-    r->p = q;
-    rscratch_drop(r);
-    return 1;
-}
-
-int ls_rscratch_bytes(ls_rscratch *r, void *out, size_t n)
-{
-    if ((size_t)(r->end - r->p) < n)
-        return -1;
-    memcpy(out, r->p, n);
-    r->p += n;
-    return 1;
-}
-
-void ls_rscratch_close(ls_rscratch *r)
-{
-    if (r->map_len)
-        munmap((void *)r->base, r->map_len);
-    memset(r, 0, sizeof *r);
-}
-
 void ls_wfile_scratch_free(ls_wfile *w)
 {
     if (w->mem) {

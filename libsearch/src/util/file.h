@@ -70,17 +70,6 @@ int ls_wfile_open_tmp(ls_wfile *w, const char *dir, ls_err *err);
 int ls_wfile_copy(ls_wfile *dst, ls_wfile *src);
 void ls_wfile_scratch_free(ls_wfile *w);
 
-/* Reading a scratch writer's bytes back, in order (a temporary file is
- * mapped and its pages dropped behind the reader). */
-typedef struct ls_rscratch {
-    const unsigned char *base, *p, *end, *dropped;
-    size_t map_len;           /* mapped bytes, 0: the writer's memory */
-} ls_rscratch;
-int ls_rscratch_open(ls_rscratch *r, ls_wfile *src, ls_err *err);
-/* 1: read; 0: at the end; -1: truncated */
-int ls_rscratch_varint(ls_rscratch *r, uint64_t *v);
-int ls_rscratch_bytes(ls_rscratch *r, void *out, size_t n);
-void ls_rscratch_close(ls_rscratch *r);
 int ls_wfile_varint_slow(ls_wfile *w, uint64_t v);
 static inline int ls_wfile_varint(ls_wfile *w, uint64_t v)
 {
