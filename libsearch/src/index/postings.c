@@ -137,21 +137,10 @@ int ls_pw_add(ls_postings_writer *w, uint32_t doc, uint32_t freq, const uint32_t
               uint32_t len)
 {
     if (w->with_pos) {
-        ls_wfile *f = w->pos;
         uint32_t last = 0;
-        if (f->rc == SRCH_OK && (f->cap - f->len) / LS_VARINT_MAX >= freq) {
-            /* straight into the file's buffer */
-            unsigned char *o = f->buf + f->len;
-            for (uint32_t i = 0; i < freq; i++) {
-                o = ls_put_varint(o, i ? positions[i] - last : positions[i]);
-                last = positions[i];
-            }
-            f->len = (size_t)(o - f->buf);
-        } else {
-            for (uint32_t i = 0; i < freq; i++) {
-                ls_wfile_varint(f, i ? positions[i] - last : positions[i]);
-                last = positions[i];
-            }
+        for (uint32_t i = 0; i < freq; i++) {
+            ls_wfile_varint(w->pos, i ? positions[i] - last : positions[i]);
+            last = positions[i];
         }
     }
     return add_entry(w, doc, freq, len);
