@@ -20,10 +20,22 @@ static inline uint64_t ls_hash_mix(uint64_t h)
     return h;
 }
 
+/* The state before any byte of an n-byte string, and the last step: its
+ * final 1 to 7 bytes as a little-endian number v. */
+static inline uint64_t hash_start(size_t n)
+{
+    return 0x9e3779b97f4a7c15ull ^ (n * 0xff51afd7ed558ccdull);
+}
+
+static inline uint64_t hash_tail(uint64_t h, uint64_t v)
+{
+    return (h ^ v) * 0x94d049bb133111ebull;
+}
+
 static inline uint64_t ls_hash_bytes(const void *data, size_t n)
 {
     const unsigned char *p = data;
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ (n * 0xff51afd7ed558ccdull);
+    uint64_t h = hash_start(n);
     while (n >= 8) {
         uint64_t v;
         memcpy(&v, p, 8);
@@ -43,7 +55,7 @@ static inline uint64_t ls_hash_bytes(const void *data, size_t n)
             for (size_t i = 0; i < n; i++)
                 v |= (uint64_t)p[i] << (8 * i);
         }
-        h = (h ^ v) * 0x94d049bb133111ebull;
+        h = hash_tail(h, v);
     }
     return ls_hash_mix(h);
 }
@@ -56,8 +68,7 @@ static inline uint64_t ls_hash_bytes_in(const void *data, size_t n, const void *
         uint64_t v;   /* 1 to 7 bytes: the low n bytes of a load */
         memcpy(&v, data, 8);
         v &= ~0ull >> (8 * (8 - n));
-        uint64_t h = 0x9e3779b97f4a7c15ull ^ (n * 0xff51afd7ed558ccdull);
-        return ls_hash_mix((h ^ v) * 0x94d049bb133111ebull);
+        return ls_hash_mix(hash_tail(hash_start(n), v));
     }
     return ls_hash_bytes(data, n);
 }
