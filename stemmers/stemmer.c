@@ -105,6 +105,11 @@ int ls_stemmer_new(ls_stemmer **out, const char *language, int use_cache, ls_err
     return SRCH_OK;
 }
 
+void ls_stemmer_shrink_cache(ls_stemmer *s, unsigned shift)
+{
+    s->cache.max_bytes >>= shift;
+}
+
 void ls_stemmer_free(ls_stemmer *s)
 {
     if (!s)

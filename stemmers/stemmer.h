@@ -43,6 +43,9 @@ const char *ls_stemmer_name(const ls_stemmer *s);
 int ls_stemmer_stem(ls_stemmer *s, const char *word, size_t n,
                     const char **out, size_t *out_len);
 
+/* Bound the cache to 1/2^shift of its usual size (before its first use). */
+void ls_stemmer_shrink_cache(ls_stemmer *s, unsigned shift);
+
 /* Statistics since creation: calls, and calls served from the cache. */
 void ls_stemmer_stats(const ls_stemmer *s, size_t *calls, size_t *hits);
 

@@ -419,7 +419,7 @@ static void termdict_check(int split)
     ls_termdict_writer w, h;
     ls_wfile hf;
     ls_tdw_init(&w, &f);
-    CU_ASSERT_EQUAL_FATAL(ls_wfile_open_mem(&hf, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_open_mem(&hf, 0, NULL), 0);
     ls_tdw_init(&h, &hf);
     /* the half: from a block boundary of the first writer or not */
     size_t s1 = split ? (test_rand(&st) % 2 ? 5 * LS_TERMS_PER_BLOCK : 1 + test_rand(&st) % (n / 2)) : n;

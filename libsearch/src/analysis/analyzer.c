@@ -89,6 +89,12 @@ SRCH_API const char *srch_analyzer_errmsg(const srch_analyzer *a)
     return a ? a->err.msg : "";
 }
 
+void ls_analyzer_shrink_caches(srch_analyzer *a, unsigned shift)
+{
+    a->tokens.max_bytes >>= shift;
+    ls_stemmer_shrink_cache(a->stem, shift);
+}
+
 void ls_analyzer_stem_stats(const srch_analyzer *a, size_t *calls, size_t *hits)
 {
     ls_stemmer_stats(a->stem, calls, hits);

@@ -1,9 +1,10 @@
 /*
- * memseg.c - in-memory inversion of added documents and their flush to a
- * segment (see memseg.h).
+ * memseg.c - the writer's in-memory segment: a forward index of the added
+ * documents, inverted when it is flushed to a segment (see memseg.h).
  */
 #include "memseg.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,229 +13,266 @@
 #include "util/hash.h"
 #include "util/varint.h"
 
-/* Slice sizes by level; the last 4 bytes of a slice link to the next. */
-static const uint32_t slice_size[] = {16, 32, 64, 128, 256, 512, 1024, 2048};
-#define MAX_LEVEL (sizeof slice_size / sizeof slice_size[0] - 1)
+/* ---------------------------------------------------------------- memory */
 
-/* A byte stream in the pool (its slice level is kept by its owner, to
- * pack the entry). */
-typedef struct stream {
-    uint32_t head, cur, end;  /* pool offsets; end = link field of the slice */
-} stream;
-
-/* A term's entry: 57 bytes and its key. Most terms of a segment occur in
- * one passage only: their passage stream is started by their second
- * passage (docs.end == 0 until then), and their one entry stays here. */
-typedef struct memterm {
-    uint32_t df;
-    uint32_t last_doc;        /* passage being accumulated, UINT32_MAX none */
-    uint32_t written_doc;     /* passage of the last entry written, -1 */
-    uint32_t freq;            /* in last_doc */
-    uint32_t last_pos;
-    stream docs;              /* end == 0: not started */
-    union {
-        stream pos;           /* fields with positions */
-        struct memterm *stem; /* word entries: the body entry of their stem */
-    } u;
-    uint32_t hash;
-    uint16_t klen;
-    uint8_t docs_level, pos_level;
-    uint8_t mixed;            /* word entries: some occurrence had another stem */
-    unsigned char key[];      /* field byte + term */
-} memterm;
-
-/* The term table: open addressing, 16-byte slots holding the hash, so that
- * a probe touches the slot array only until the entry is found. */
-typedef struct tslot {
-    uint32_t hash;
-    memterm *t;
-} tslot;
-
-/* A title token resolved once per document. */
-typedef struct title_tok {
-    memterm *t;
-    uint32_t pos;
-} title_tok;
-
-/* A document's id, for the flush. */
-typedef struct id_ref {
-    const char *id;
-    uint32_t len;
-    uint32_t first, count;
-} id_ref;
-
-/* Terms and their streams. The memseg has two: the pairs' can be filled
- * by another thread while the writer's fills the other (see
- * ls_memseg_add_pairs()). */
-typedef struct termstore {
-    tslot *slots;             /* term table */
-    size_t mask, nterms;
-    ls_arena arena;           /* memterms only: the flush walks it */
-    unsigned char *pool;      /* slices */
-    size_t pool_len, pool_cap;
-} termstore;
-
-struct ls_memseg {
-    size_t max_passage_bytes;
-    const ls_pairs *pairs;    /* common-word list, NULL: no pairs */
-    termstore ts;             /* every term but the pairs */
-    termstore pts;            /* the pairs */
-    int pairs_lost;           /* a pair could not be added: no pairs written */
-    ls_strmap ids;            /* document id -> last document with it */
-    ls_buf docs;              /* document records (see add_doc_record) */
-    ls_buf passages;          /* passage records */
-    uint16_t *norms;          /* body, title per passage */
-    size_t norms_cap;
-    uint64_t *deleted;        /* bitmap of deleted passages */
-    size_t del_cap;           /* words */
-    uint32_t ndeleted, ndeleted_docs;
-    uint32_t npassages, ndocs;
-    int rc;                   /* sticky allocation failure while adding */
-    /* scratch */
-    unsigned char key[LS_MAX_TERM_BYTES];
-    title_tok *title_toks;
-    size_t ntitle, title_cap;
-};
-
-/* ------------------------------------------------------------------ slices */
-
-static int pool_alloc(termstore *m, uint32_t size, uint32_t *off)
+/* The memseg's buffers and the flush's arrays are big blocks (util/file.h:
+ * mapped, grown by moving pages, returned to the system when freed): what
+ * the memseg counts against the budget (their capacities) is what it
+ * holds, and a reset memseg holds next to nothing. A block grows by a
+ * quarter, so it is rarely more than a quarter too big. */
+static int big_room(void *pp, size_t *cap, size_t need)
 {
-    if (m->pool_len + size > m->pool_cap) {
-        size_t cap = m->pool_cap ? m->pool_cap * 2 : 256 << 10;
-        while (cap < m->pool_len + size)
-            cap *= 2;
-        if (cap > UINT32_MAX)
-            return -1;
-        unsigned char *p = realloc(m->pool, cap);
-        if (!p)
-            return -1;
-        m->pool = p;
-        m->pool_cap = cap;
-    }
-    *off = (uint32_t)m->pool_len;
-    m->pool_len += size;
-    return 0;
-}
-
-static int stream_init(termstore *m, stream *s, uint8_t *level)
-{
-    uint32_t off;
-    if (pool_alloc(m, slice_size[0], &off) != 0)
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap + *cap / 4;
+    if (c < need)
+        c = need;
+    c = (c + 4095) & ~(size_t)4095;
+    void *p;   /* pp points to the block's pointer, of any type */
+    memcpy(&p, pp, sizeof p);
+    if (!(p = ls_big_realloc(p, *cap, c)))
         return -1;
-    s->head = s->cur = off;
-    s->end = off + slice_size[0] - 4;
-    *level = 0;
+    memcpy(pp, &p, sizeof p);
+    *cap = c;
     return 0;
 }
 
-static inline int stream_byte(termstore *m, stream *s, uint8_t *slevel, unsigned char b)
+static void big_drop(void *p, size_t *cap)
 {
-    if (s->cur == s->end) {
-        uint8_t level = (uint8_t)(*slevel < MAX_LEVEL ? *slevel + 1u : MAX_LEVEL);
-        uint32_t off;
-        if (pool_alloc(m, slice_size[level], &off) != 0)
-            return -1;
-        ls_put_u32(m->pool + s->end, off);
-        s->cur = off;
-        s->end = off + slice_size[level] - 4;
-        *slevel = level;
-    }
-    m->pool[s->cur++] = b;
+    ls_big_free(p, *cap);
+    *cap = 0;
+}
+
+/* Room for n more bytes in a buffer of big blocks. */
+static inline int buf_room(ls_buf *b, size_t n)
+{
+    return b->len + n <= b->cap ? 0 : big_room(&b->p, &b->cap, b->len + n);
+}
+
+static int buf_add(ls_buf *b, const void *s, size_t n)
+{
+    if (buf_room(b, n) != 0)
+        return -1;
+    if (n)
+        memcpy(b->p + b->len, s, n);
+    b->len += n;
     return 0;
 }
 
-static inline int stream_varint(termstore *m, stream *s, uint8_t *level, uint64_t v)
+static int buf_varint(ls_buf *b, uint64_t v)
 {
-    while (v >= 0x80) {
-        if (stream_byte(m, s, level, (unsigned char)(v | 0x80)) != 0)
-            return -1;
-        v >>= 7;
+    if (buf_room(b, LS_VARINT_MAX) != 0)
+        return -1;
+    b->len = (size_t)(ls_put_varint(b->p + b->len, v) - b->p);
+    return 0;
+}
+
+static void buf_drop(ls_buf *b)
+{
+    big_drop(b->p, &b->cap);
+    b->p = NULL;
+    b->len = 0;
+}
+
+/* ------------------------------------------------------------ vocabulary */
+
+/* A numbered byte string: a type (word NUL term). */
+typedef struct vrec {
+    uint32_t id;
+    uint16_t len;             /* of bytes */
+    uint16_t wlen;            /* of the word: the term follows its NUL */
+    uint8_t flags;            /* VF_* */
+    uint8_t pad[3];
+    unsigned char bytes[];
+} vrec;
+
+#define VF_BODY 1             /* type: seen in a body */
+
+/* The parts of a type's bytes: the whole, the word, the term. */
+enum { PART_ALL, PART_WORD, PART_TERM };
+
+static inline const unsigned char *vrec_part(const vrec *r, int part, size_t *n)
+{
+    if (part == PART_WORD)
+        return *n = r->wlen, r->bytes;
+    if (part == PART_TERM)
+        return *n = (size_t)r->len - r->wlen - 1u, r->bytes + r->wlen + 1;
+    return *n = r->len, r->bytes;
+}
+
+/* Strings numbered in order of insertion: an open-addressing table of
+ * (hash, record offset + 1) slots, the records in one buffer, and the
+ * offset of each number's record. */
+typedef struct vocab {
+    uint64_t *slots;          /* hash << 32 | (offset + 1); 0 = empty */
+    size_t mask, n;
+    ls_buf recs;
+    uint32_t *offs;           /* id -> record offset */
+    size_t offs_cap;          /* bytes */
+} vocab;
+
+#define VOCAB_SLOTS (1u << 12)
+
+static int vocab_init(vocab *v)
+{
+    memset(v, 0, sizeof *v);
+    v->mask = VOCAB_SLOTS - 1;
+    v->slots = ls_big_alloc(VOCAB_SLOTS * sizeof *v->slots);
+    return v->slots ? 0 : -1;
+}
+
+static void vocab_free(vocab *v)
+{
+    ls_big_free(v->slots, (v->mask + 1) * sizeof *v->slots);
+    buf_drop(&v->recs);
+    big_drop(v->offs, &v->offs_cap);
+    memset(v, 0, sizeof *v);
+}
+
+/* Empty, and as small as new (or, out of memory, emptied as it is). */
+static void vocab_reset(vocab *v)
+{
+    vocab fresh;
+    if (v->mask + 1 > VOCAB_SLOTS && vocab_init(&fresh) == 0) {
+        vocab_free(v);
+        *v = fresh;
+        return;
     }
-    return stream_byte(m, s, level, (unsigned char)v);
+    memset(v->slots, 0, (v->mask + 1) * sizeof *v->slots);
+    buf_drop(&v->recs);
+    big_drop(v->offs, &v->offs_cap);
+    v->offs = NULL;
+    v->n = 0;
 }
 
-typedef struct stream_reader {
-    const unsigned char *pool;
-    uint32_t cur, end, stop;
-    uint8_t level;
-} stream_reader;
-
-static void reader_init(stream_reader *r, const termstore *m, const stream *s)
+static size_t vocab_bytes(const vocab *v)
 {
-    r->pool = m->pool;
-    r->cur = s->head;
-    r->end = s->head + slice_size[0] - 4;
-    r->stop = s->cur;
-    r->level = 0;
+    return (v->mask + 1) * sizeof *v->slots + v->recs.cap + v->offs_cap;
 }
 
-static inline uint64_t reader_varint(stream_reader *r)
+static inline vrec *vocab_rec(const vocab *v, uint32_t id)
 {
-    uint64_t v = 0;
-    for (int shift = 0; r->cur != r->stop; shift += 7) {
-        if (r->cur == r->end) {
-            r->cur = ls_get_u32(r->pool + r->end);
-            r->level = (uint8_t)(r->level < MAX_LEVEL ? r->level + 1u : MAX_LEVEL);
-            r->end = r->cur + slice_size[r->level] - 4;
+    return (vrec *)(v->recs.p + v->offs[id]);
+}
+
+static inline void vocab_prefetch(const vocab *v, uint32_t h)
+{
+    __builtin_prefetch(&v->slots[h & v->mask]);
+}
+
+/* Once its slot is loaded: start loading the record a slot of hash h
+ * points to. */
+static inline void vocab_prefetch_rec(const vocab *v, uint32_t h)
+{
+    uint64_t s = v->slots[h & v->mask];
+    if (s && (uint32_t)(s >> 32) == h)
+        __builtin_prefetch(v->recs.p + (uint32_t)s - 1);
+}
+
+static int vocab_grow(vocab *v)
+{
+    size_t cap = (v->mask + 1) * 2;
+    uint64_t *ns = ls_big_alloc(cap * sizeof *ns);
+    if (!ns)
+        return -1;
+    for (size_t i = 0; i <= v->mask; i++)
+        if (v->slots[i]) {
+            size_t j = (v->slots[i] >> 32) & (cap - 1);
+            while (ns[j])
+                j = (j + 1) & (cap - 1);
+            ns[j] = v->slots[i];
         }
-        unsigned char b = r->pool[r->cur++];
-        v |= (uint64_t)(b & 0x7F) << shift;
-        if (b < 0x80)
-            break;
-    }
-    return v;
+    ls_big_free(v->slots, (v->mask + 1) * sizeof *v->slots);
+    v->slots = ns;
+    v->mask = cap - 1;
+    return 0;
 }
 
-/* Copy the next n varints of the stream to w as they are stored. */
-static void reader_copy_varints(stream_reader *r, uint64_t n, ls_wfile *w)
+/* The record of bytes[0, len) (hash h), added if absent (*added = 1, its
+ * wlen and flags zero); NULL when out of memory. The pointer is valid
+ * until the next addition. */
+static vrec *vocab_get(vocab *v, const unsigned char *bytes, size_t len, uint32_t h, int *added)
 {
-    while (n && r->cur != r->stop) {
-        if (r->cur == r->end) {
-            r->cur = ls_get_u32(r->pool + r->end);
-            r->level = (uint8_t)(r->level < MAX_LEVEL ? r->level + 1u : MAX_LEVEL);
-            r->end = r->cur + slice_size[r->level] - 4;
+    size_t i = h & v->mask;
+    for (uint64_t s; (s = v->slots[i]) != 0; i = (i + 1) & v->mask) {
+        if ((uint32_t)(s >> 32) != h)
+            continue;
+        vrec *r = (vrec *)(v->recs.p + (uint32_t)s - 1);
+        if (r->len == len && memcmp(r->bytes, bytes, len) == 0) {
+            *added = 0;
+            return r;
         }
-        /* the bytes of this slice, up to the stream's end if it is here */
-        uint32_t lim = r->stop >= r->cur && r->stop < r->end ? r->stop : r->end;
-        const unsigned char *p = r->pool + r->cur;
-        uint32_t k = 0, avail = lim - r->cur;
-        while (k < avail && n)
-            n -= p[k++] < 0x80;
-        ls_wfile_write(w, p, k);
-        r->cur += k;
     }
+    size_t size = (sizeof(vrec) + len + 3) & ~(size_t)3;
+    if (v->n >= UINT32_MAX - 1 || v->recs.len + size >= UINT32_MAX)
+        return NULL;
+    if ((v->n + 1) * 4 > (v->mask + 1) * 3) {   /* at most 3/4 full */
+        if (vocab_grow(v) != 0)
+            return NULL;
+        for (i = h & v->mask; v->slots[i]; i = (i + 1) & v->mask)
+            ;
+    }
+    if (big_room(&v->offs, &v->offs_cap, (v->n + 1) * sizeof *v->offs) != 0 ||
+        buf_room(&v->recs, size) != 0)
+        return NULL;
+    uint32_t off = (uint32_t)v->recs.len;
+    vrec *r = (vrec *)(v->recs.p + off);
+    memset(r, 0, sizeof *r);
+    r->id = (uint32_t)v->n;
+    r->len = (uint16_t)len;
+    memcpy(r->bytes, bytes, len);
+    v->recs.len += size;
+    v->offs[v->n++] = off;
+    v->slots[i] = (uint64_t)h << 32 | (off + 1u);
+    *added = 1;
+    return r;
 }
 
 /* ------------------------------------------------------------------ memseg */
 
-static int store_init(termstore *ts)
-{
-    ts->mask = (1 << 12) - 1;
-    ts->slots = calloc(ts->mask + 1, sizeof *ts->slots);
-    ls_arena_init(&ts->arena, 256 << 10);
-    return ts->slots ? 0 : -1;
-}
+/* Per document: its passages, where its title's tokens start, and its
+ * record. */
+typedef struct doc_info {
+    uint32_t first, npassages;
+    uint32_t title;           /* offset in the title stream */
+    uint32_t pad;
+    uint64_t rec;             /* offset in the document records */
+} doc_info;
 
-static void store_free(termstore *ts)
-{
-    free(ts->slots);
-    ls_arena_free(&ts->arena);
-    free(ts->pool);
-}
+/* Capacities are in bytes. */
+struct ls_memseg {
+    size_t max_passage_bytes;
+    const ls_pairs *pairs;    /* common-word list, NULL: no pairs */
+    int pairs_lost;           /* write no pairs */
+    vocab types;              /* word NUL term -> type */
+    uint32_t *body;           /* the body stream: type ids, passage after passage */
+    size_t nbody, body_cap;
+    uint32_t *title;          /* the title stream: type ids, document after document */
+    size_t ntitle, title_cap;
+    uint32_t *pstart;         /* passage -> its first token in body (npassages + 1) */
+    size_t pstart_cap;
+    uint16_t *norms;          /* body, title per passage */
+    size_t norms_cap;
+    uint64_t *deleted;        /* bitmap of deleted passages */
+    size_t del_cap;
+    doc_info *dinfo;
+    size_t dinfo_cap;
+    uint64_t *ids;            /* document id -> last document with it: an
+                                 open-addressing table of hash << 32 |
+                                 document + 1 (the ids are in the records) */
+    size_t ids_mask;
+    ls_buf docs;              /* document ids: varint length, bytes */
+    ls_buf raw;               /* the rest of the stored data (see put_raw()),
+                                 until the flush compresses it into sto */
+    ls_wfile sto;             /* the store, compressed: a memory file (store.h), */
+    ls_store_writer sw;       /* kept until the segment is safely written */
+    ls_err sto_err;
+    int stored;               /* sto holds every document: raw is gone */
+    uint32_t ndeleted, ndeleted_docs;
+    uint32_t npassages, ndocs;
+};
 
-static void store_reset(termstore *ts)
-{
-    memset(ts->slots, 0, (ts->mask + 1) * sizeof *ts->slots);
-    ts->nterms = 0;
-    ls_arena_reset(&ts->arena);
-    ts->pool_len = 0;
-}
-
-static size_t store_bytes(const termstore *ts)
-{
-    return (ts->mask + 1) * sizeof *ts->slots + ls_arena_bytes(&ts->arena) + ts->pool_len;
-}
+#define ID_SLOTS 1024u
 
 int ls_memseg_new(ls_memseg **out, size_t max_passage_bytes, ls_err *err)
 {
@@ -242,11 +280,12 @@ int ls_memseg_new(ls_memseg **out, size_t max_passage_bytes, ls_err *err)
     *out = NULL;
     if (!m)
         return ls_err_set(err, SRCH_ENOMEM, "out of memory creating the write buffer");
-    if (store_init(&m->ts) != 0 || store_init(&m->pts) != 0 ||
-        ls_strmap_init(&m->ids, 1024) != 0) {
-        store_free(&m->ts);
-        store_free(&m->pts);
-        free(m);
+    m->ids_mask = ID_SLOTS - 1;
+    m->sto.fd = -1;
+    if (vocab_init(&m->types) != 0 || !(m->ids = ls_big_alloc(ID_SLOTS * sizeof *m->ids)) ||
+        ls_wfile_open_mem(&m->sto, LS_HEADER_SIZE, &m->sto_err) != SRCH_OK ||
+        ls_store_writer_init(&m->sw, &m->sto) != SRCH_OK) {
+        ls_memseg_free(m);
         return ls_err_set(err, SRCH_ENOMEM, "out of memory creating the write buffer");
     }
     m->max_passage_bytes = max_passage_bytes;
@@ -254,18 +293,32 @@ int ls_memseg_new(ls_memseg **out, size_t max_passage_bytes, ls_err *err)
     return SRCH_OK;
 }
 
+/* Release the streams and records (the tables stay). */
+static void drop_buffers(ls_memseg *m)
+{
+    big_drop(m->body, &m->body_cap);
+    big_drop(m->title, &m->title_cap);
+    big_drop(m->pstart, &m->pstart_cap);
+    big_drop(m->norms, &m->norms_cap);
+    big_drop(m->deleted, &m->del_cap);
+    big_drop(m->dinfo, &m->dinfo_cap);
+    m->body = m->title = m->pstart = NULL;
+    m->norms = NULL;
+    m->deleted = NULL;
+    m->dinfo = NULL;
+    buf_drop(&m->docs);
+    buf_drop(&m->raw);
+}
+
 void ls_memseg_free(ls_memseg *m)
 {
     if (!m)
         return;
-    store_free(&m->ts);
-    store_free(&m->pts);
-    ls_strmap_free(&m->ids);
-    ls_buf_free(&m->docs);
-    ls_buf_free(&m->passages);
-    free(m->title_toks);
-    free(m->norms);
-    free(m->deleted);
+    vocab_free(&m->types);
+    ls_big_free(m->ids, (m->ids_mask + 1) * sizeof *m->ids);
+    drop_buffers(m);
+    ls_store_writer_free(&m->sw);
+    ls_wfile_scratch_free(&m->sto);
     free(m);
 }
 
@@ -274,16 +327,38 @@ void ls_memseg_set_pairs(ls_memseg *m, const ls_pairs *pairs)
     m->pairs = pairs;
 }
 
+/* The compressed store: empty again (its memory file as new, or, out of
+ * memory, emptied). */
+static void reset_store(ls_memseg *m)
+{
+    ls_wfile fresh;
+    if (ls_wfile_open_mem(&fresh, LS_HEADER_SIZE, &m->sto_err) == SRCH_OK) {
+        ls_wfile_scratch_free(&m->sto);
+        m->sto = fresh;
+    } else {
+        m->sto.len = 0;
+        m->sto.rc = SRCH_OK;
+    }
+    ls_store_writer_reset(&m->sw);
+    m->stored = 0;
+}
+
 void ls_memseg_reset(ls_memseg *m)
 {
-    store_reset(&m->ts);
-    store_reset(&m->pts);
+    vocab_reset(&m->types);
+    uint64_t *ids;
+    if (m->ids_mask + 1 > ID_SLOTS && (ids = ls_big_alloc(ID_SLOTS * sizeof *ids)) != NULL) {
+        ls_big_free(m->ids, (m->ids_mask + 1) * sizeof *m->ids);
+        m->ids = ids;
+        m->ids_mask = ID_SLOTS - 1;
+    } else {
+        memset(m->ids, 0, (m->ids_mask + 1) * sizeof *m->ids);
+    }
+    drop_buffers(m);
+    reset_store(m);
     m->pairs_lost = 0;
-    ls_strmap_clear(&m->ids);
-    m->docs.len = 0;
-    m->passages.len = 0;
-    if (m->deleted)
-        memset(m->deleted, 0, m->del_cap * sizeof *m->deleted);
+    m->nbody = 0;
+    m->ntitle = 0;
     m->ndeleted = 0;
     m->ndeleted_docs = 0;
     m->npassages = 0;
@@ -300,198 +375,67 @@ uint32_t ls_memseg_docs(const ls_memseg *m)
     return m->ndocs;
 }
 
-/* What the RAM budget counts: the bytes in use. The hash tables count
- * whole; the growing buffers (slices, records, norms) count their length,
- * not their capacity: the capacity a reset keeps for the next segment is
- * at most twice the largest length seen, and counting it would make every
- * segment after the first much smaller than the budget allows. */
+/* What the RAM budget counts: what the memseg holds (big blocks, counted
+ * whole; see big_room()). */
 size_t ls_memseg_bytes(const ls_memseg *m)
 {
-    return store_bytes(&m->ts) + store_bytes(&m->pts) + ls_strmap_bytes(&m->ids) +
-           m->docs.len + m->passages.len +
-           (size_t)m->npassages * 2 * sizeof *m->norms + ((size_t)m->npassages + 63) / 64 * 8;
-}
-
-/* The hash of a key of which 8 bytes are readable up to end. */
-static inline uint32_t key_hash_in(const unsigned char *key, size_t klen, const unsigned char *end)
-{
-    return (uint32_t)ls_hash_bytes_in(key, klen, end);
-}
-
-static int grow_table(termstore *m)
-{
-    size_t cap = (m->mask + 1) * 2;
-    tslot *ns = calloc(cap, sizeof *ns);
-    if (!ns)
-        return -1;
-    for (size_t i = 0; i <= m->mask; i++)
-        if (m->slots[i].t) {
-            size_t j = m->slots[i].hash & (cap - 1);
-            while (ns[j].t)
-                j = (j + 1) & (cap - 1);
-            ns[j] = m->slots[i];
-        }
-    free(m->slots);
-    m->slots = ns;
-    m->mask = cap - 1;
-    return 0;
-}
-
-/* The entry of key, created if absent; NULL when out of memory. */
-static memterm *get_term(termstore *m, const unsigned char *key, size_t klen, uint32_t h)
-{
-    size_t i = h & m->mask;
-    for (; m->slots[i].t; i = (i + 1) & m->mask) {
-        memterm *t = m->slots[i].t;
-        if (m->slots[i].hash == h && t->klen == klen && memcmp(t->key, key, klen) == 0)
-            return t;
-    }
-    if ((m->nterms + 1) * 4 > (m->mask + 1) * 3) {   /* at most 3/4 full */
-        if (grow_table(m) != 0)
-            return NULL;
-        for (i = h & m->mask; m->slots[i].t; i = (i + 1) & m->mask)
-            ;
-    }
-    memterm *t = ls_arena_alloc(&m->arena, sizeof *t + klen);
-    if (!t)
-        return NULL;
-    t->klen = (uint16_t)klen;   /* first: the flush walks the arena (collect) */
-    t->df = 0;
-    t->docs.head = t->docs.cur = t->docs.end = 0;   /* started by a second passage */
-    t->docs_level = 0;
-    if (ls_field_has_positions(key[0])) {
-        if (stream_init(m, &t->u.pos, &t->pos_level) != 0)
-            return NULL;
-    } else {
-        t->u.stem = NULL;
-    }
-    t->df = 0;
-    t->last_doc = UINT32_MAX;
-    t->written_doc = UINT32_MAX;
-    t->freq = 0;
-    t->last_pos = 0;
-    t->mixed = 0;
-    t->hash = h;
-    memcpy(t->key, key, klen);
-    m->slots[i].hash = h;
-    m->slots[i].t = t;
-    m->nterms++;
-    return t;
-}
-
-/* One occurrence of term t in passage p (at position pos if it has
- * positions). */
-static int add_occurrence(termstore *m, memterm *t, uint32_t p, uint32_t pos)
-{
-    if (t->last_doc != p) {
-        if (t->last_doc != UINT32_MAX) {
-            uint32_t delta = t->last_doc - t->written_doc;
-            if ((t->docs.end == 0 && stream_init(m, &t->docs, &t->docs_level) != 0) ||
-                stream_varint(m, &t->docs, &t->docs_level,
-                              (uint64_t)delta << 1 | (t->freq == 1)) != 0 ||
-                (t->freq != 1 && stream_varint(m, &t->docs, &t->docs_level, t->freq) != 0))
-                return -1;
-            t->written_doc = t->last_doc;
-        }
-        t->last_doc = p;
-        t->freq = 0;
-        t->df++;
-        t->last_pos = 0;
-    }
-    t->freq++;
-    if (ls_field_has_positions(t->key[0])) {
-        if (stream_varint(m, &t->u.pos, &t->pos_level,
-                          t->freq == 1 ? pos : pos - t->last_pos) != 0)
-            return -1;
-        t->last_pos = pos;
-    }
-    return 0;
+    return vocab_bytes(&m->types) + (m->ids_mask + 1) * sizeof *m->ids + m->body_cap +
+           m->title_cap + m->pstart_cap + m->norms_cap + m->del_cap + m->dinfo_cap +
+           m->docs.cap + m->raw.cap + m->sto.cap + ls_store_writer_bytes(&m->sw);
 }
 
 /* ----------------------------------------------------------- analysis */
 
-/* Keys are stored in the scratch buffer as field byte + bytes: a token's
- * two keys (f1 + s1, then f2 + s2), at *off1 and *off2. */
-static int put_keys(ls_buf *b, unsigned char f1, const char *s1, size_t n1, uint32_t *off1,
-                    unsigned char f2, const char *s2, size_t n2, uint32_t *off2)
+/* A token's type bytes (word NUL term) into the scratch buffer, with 8
+ * readable bytes after them (ls_hash_bytes_in()), and their hash. */
+static int put_type(ls_prep *p, ls_pend *q, const srch_token *t)
 {
-    if (ls_buf_reserve(b, 2 + n1 + n2 + 8) != 0)   /* + 8: key_hash_in() reads ahead */
+    size_t len = t->word_len + 1 + t->term_len;
+    if (t->word_len > 0xFFFF || t->term_len > 0xFFFF || len > 0xFFFF ||
+        ls_buf_reserve(&p->scratch, len + 8) != 0)
         return -1;
-    unsigned char *o = b->p + b->len;
-    *off1 = (uint32_t)b->len;
-    *off2 = (uint32_t)(b->len + 1 + n1);
-    o[0] = f1;
-    memcpy(o + 1, s1, n1);
-    o[1 + n1] = f2;
-    memcpy(o + 2 + n1, s2, n2);
-    b->len += 2 + n1 + n2;
+    unsigned char *o = p->scratch.p + p->scratch.len;
+    memcpy(o, t->word, t->word_len);
+    o[t->word_len] = 0;
+    memcpy(o + t->word_len + 1, t->term, t->term_len);
+    q->off = (uint32_t)p->scratch.len;
+    q->wlen = (uint16_t)t->word_len;
+    q->tlen = (uint16_t)t->term_len;
+    q->hash = (uint32_t)ls_hash_bytes_in(o, len, o + len + 8);
+    p->scratch.len += len;
+    return 0;
+}
+
+static int grow_pends(ls_pend **v, size_t *cap)
+{
+    size_t c = *cap ? *cap * 2 : 256;
+    ls_pend *n = realloc(*v, c * sizeof *n);
+    if (!n)
+        return -1;
+    *v = n;
+    *cap = c;
     return 0;
 }
 
 static int body_cb(void *ctx, const srch_token *t)
 {
     ls_prep *p = ctx;
-    if (p->npend == p->pend_cap) {
-        size_t cap = p->pend_cap ? p->pend_cap * 2 : 256;
-        ls_pend *v = realloc(p->pends, cap * sizeof *v);
-        if (!v)
-            return p->failed = 1, -1;
-        p->pends = v;
-        p->pend_cap = cap;
-    }
-    ls_pend *q = &p->pends[p->npend];
-    if (put_keys(&p->scratch, LS_FIELD_WORD, t->word, t->word_len, &q->word_off, LS_FIELD_BODY,
-                 t->term, t->term_len, &q->term_off))
+    /* the memseg numbers positions itself: a token's rank in its passage */
+    if (t->position != p->npend - p->span_first ||
+        (p->npend == p->pend_cap && grow_pends(&p->pends, &p->pend_cap) != 0) ||
+        put_type(p, &p->pends[p->npend], t) != 0)
         return p->failed = 1, -1;
-    q->word_len = (uint32_t)t->word_len + 1;
-    q->term_len = (uint32_t)t->term_len + 1;
-    q->pos = t->position;
-    const unsigned char *sc = p->scratch.p, *sc_end = sc + p->scratch.cap;
-    q->word_hash = key_hash_in(sc + q->word_off, q->word_len, sc_end);
-    q->term_hash = key_hash_in(sc + q->term_off, q->term_len, sc_end);
-    q->pair_len = 0;
     p->npend++;
-    if (!p->pairs)
-        return 0;
-    /* the pair of the previous token and this one (index/pairs.h) */
-    int common = ls_pairs_common(p->pairs, t->term, t->term_len);
-    ls_pend *a = q - 1;
-    if (p->npend - 1 > p->span_first &&
-        ls_pairs_join(p->prev_common, common, a->pos, q->pos, a->term_len - 1u, t->term_len)) {
-        unsigned char key[LS_MAX_TERM_BYTES];
-        size_t kl = ls_pairs_key(key, (const char *)p->scratch.p + a->term_off + 1,
-                                 a->term_len - 1u, t->term, t->term_len);
-        a->pair_off = (uint32_t)p->scratch.len;
-        a->pair_len = (uint32_t)kl;
-        a->pair_hash = key_hash_in(key, kl, key + sizeof key);
-        if (ls_buf_add(&p->scratch, key, kl))
-            return p->failed = 1, -1;
-    }
-    p->prev_common = common;
     return 0;
 }
 
 static int title_cb(void *ctx, const srch_token *t)
 {
     ls_prep *p = ctx;
-    if (p->ntitle == p->title_cap) {
-        size_t cap = p->title_cap ? p->title_cap * 2 : 32;
-        ls_pend *v = realloc(p->title, cap * sizeof *v);
-        if (!v)
-            return p->failed = 1, -1;
-        p->title = v;
-        p->title_cap = cap;
-    }
-    ls_pend *q = &p->title[p->ntitle];
-    if (put_keys(&p->tscratch, LS_FIELD_TITLE, t->term, t->term_len, &q->term_off,
-                 LS_FIELD_TITLE_WORD, t->word, t->word_len, &q->word_off))
+    if (t->position != p->ntitle ||
+        (p->ntitle == p->title_cap && grow_pends(&p->title, &p->title_cap) != 0) ||
+        put_type(p, &p->title[p->ntitle], t) != 0)
         return p->failed = 1, -1;
-    q->term_len = (uint32_t)t->term_len + 1;
-    q->word_len = (uint32_t)t->word_len + 1;
-    q->pos = t->position;
-    const unsigned char *sc = p->tscratch.p, *sc_end = sc + p->tscratch.cap;
-    q->term_hash = key_hash_in(sc + q->term_off, q->term_len, sc_end);
-    q->word_hash = key_hash_in(sc + q->word_off, q->word_len, sc_end);
     p->ntitle++;
     return 0;
 }
@@ -503,7 +447,6 @@ void ls_prep_free(ls_prep *p)
     free(p->pstart);
     free(p->title);
     ls_buf_free(&p->scratch);
-    ls_buf_free(&p->tscratch);
     memset(p, 0, sizeof *p);
 }
 
@@ -526,8 +469,6 @@ void ls_prep_trim(ls_prep *p)
     }
     if (p->scratch.cap > LS_PREP_KEEP_BYTES)
         ls_buf_free(&p->scratch);
-    if (p->tscratch.cap > LS_PREP_KEEP_BYTES)
-        ls_buf_free(&p->tscratch);
     free(p->spans);
     p->spans = NULL;
     p->nspans = 0;
@@ -537,12 +478,10 @@ int ls_prep_analyze(ls_prep *p, srch_analyzer *a, const srch_document *doc,
                     size_t max_passage_bytes, ls_err *err)
 {
     p->doc = doc;
-    p->pairs = ls_pairs_for(srch_analyzer_language(a));
     p->nspans = 0;
     p->npend = 0;
     p->ntitle = 0;
     p->scratch.len = 0;
-    p->tscratch.len = 0;
     p->failed = 0;
     if (doc->text_len >= UINT32_MAX)
         return p->rc = ls_err_set(err, SRCH_EINVAL,
@@ -568,7 +507,6 @@ int ls_prep_analyze(ls_prep *p, srch_analyzer *a, const srch_document *doc,
     for (size_t i = 0; i < p->nspans && rc == SRCH_OK; i++) {
         p->pstart[i] = (uint32_t)p->npend;
         p->span_first = p->npend;
-        p->prev_common = 0;
         rc = srch_analyze(a, doc->text + p->spans[i].start, p->spans[i].end - p->spans[i].start,
                           body_cb, p);
     }
@@ -579,97 +517,24 @@ int ls_prep_analyze(ls_prep *p, srch_analyzer *a, const srch_document *doc,
     return p->rc = SRCH_OK;
 }
 
-/* Invert the pairs of the tokens pends[from, to) of passage p (their keys
- * made by the analysis) into the pairs' store. */
-static int invert_pairs(termstore *m, const ls_prep *pr, size_t from, size_t to, uint32_t p)
+/* ------------------------------------------------------------- adding */
+
+/* Room for `need` passages (their starts, lengths and deletion bits; the
+ * bits added are 0) and one more document. */
+static int grow_per_doc(ls_memseg *m, size_t need)
 {
-    const unsigned char *sc = pr->scratch.p;
-    const ls_pend *pends = pr->pends;
-    for (size_t i = from; i < to; i++)
-        if (pends[i].pair_len)
-            __builtin_prefetch(&m->slots[pends[i].pair_hash & m->mask]);
-    for (size_t i = from; i < to; i++) {
-        const tslot *s = &m->slots[pends[i].pair_hash & m->mask];
-        if (pends[i].pair_len && s->t && s->hash == pends[i].pair_hash)
-            __builtin_prefetch(s->t);
-    }
-    for (size_t i = from; i < to; i++) {
-        const ls_pend *q = &pends[i];
-        if (!q->pair_len)
-            continue;
-        memterm *t = get_term(m, sc + q->pair_off, q->pair_len, q->pair_hash);
-        if (!t || add_occurrence(m, t, p, q->pos) != 0)
-            return -1;
-    }
-    return 0;
+    return big_room(&m->pstart, &m->pstart_cap, (need + 1) * sizeof *m->pstart) ||
+           big_room(&m->norms, &m->norms_cap, need * 2 * sizeof *m->norms) ||
+           big_room(&m->deleted, &m->del_cap, (need + 63) / 64 * sizeof *m->deleted) ||
+           big_room(&m->dinfo, &m->dinfo_cap, (m->ndocs + 1) * sizeof *m->dinfo);
 }
 
-/* Invert the tokens pends[from, to) of passage p, but their pairs:
- * prefetch the slots of the whole batch first (the table is far larger
- * than the caches), then the entries the slots point to, then find each
- * word's entry, and through its link, its stem's entry. */
-static int invert_passage(termstore *m, const ls_prep *pr, size_t from, size_t to, uint32_t p)
+/* Room for n more entries of a u32 stream. */
+static int stream_room(uint32_t **v, size_t len, size_t *cap, size_t n)
 {
-    const unsigned char *sc = pr->scratch.p;
-    const ls_pend *pends = pr->pends;
-    for (size_t i = from; i < to; i++)
-        __builtin_prefetch(&m->slots[pends[i].word_hash & m->mask]);
-    for (size_t i = from; i < to; i++) {
-        const tslot *s = &m->slots[pends[i].word_hash & m->mask];
-        if (s->t && s->hash == pends[i].word_hash)
-            __builtin_prefetch(s->t);
-    }
-    for (size_t i = from; i < to; i++) {
-        const ls_pend *q = &pends[i];
-        memterm *w = get_term(m, sc + q->word_off, q->word_len, q->word_hash);
-        if (!w)
-            return -1;
-        /* The word's entry links to its stem's. Words that fold to the
-         * same key may stem differently ("abandonnée" and "abandonnee",
-         * "ès" and "es": stems come from the accented form): the link
-         * serves only the stem it was made for. */
-        memterm *stem = w->u.stem;
-        const unsigned char *k = sc + q->term_off;
-        if (!stem || stem->hash != q->term_hash || stem->klen != q->term_len ||
-            memcmp(stem->key, k, q->term_len) != 0) {
-            if (!(stem = get_term(m, k, q->term_len, q->term_hash)))
-                return -1;
-            if (!w->u.stem)
-                w->u.stem = stem;
-            else
-                w->mixed = 1;
-        }
-        if (add_occurrence(m, w, p, 0) != 0 || add_occurrence(m, stem, p, q->pos) != 0)
-            return -1;
-    }
-    return 0;
-}
-
-static int grow_per_passage(ls_memseg *m, size_t need)
-{
-    if (need > m->norms_cap) {
-        size_t cap = m->norms_cap ? m->norms_cap : 1024;
-        while (cap < need)
-            cap *= 2;
-        uint16_t *n = realloc(m->norms, cap * 2 * sizeof *n);
-        if (!n)
-            return -1;
-        m->norms = n;
-        m->norms_cap = cap;
-    }
-    size_t words = (need + 63) / 64;
-    if (words > m->del_cap) {
-        size_t cap = m->del_cap ? m->del_cap : 64;
-        while (cap < words)
-            cap *= 2;
-        uint64_t *d = realloc(m->deleted, cap * sizeof *d);
-        if (!d)
-            return -1;
-        memset(d + m->del_cap, 0, (cap - m->del_cap) * sizeof *d);
-        m->deleted = d;
-        m->del_cap = cap;
-    }
-    return 0;
+    if (len + n > UINT32_MAX)
+        return -1;
+    return big_room(v, cap, (len + n) * sizeof **v);
 }
 
 /* Delete the passages of one document. */
@@ -687,15 +552,95 @@ static void mark_deleted(ls_memseg *m, uint32_t first, uint32_t count)
     m->ndeleted_docs += newly > 0;
 }
 
-/* Document record: u32 id_len, id, u32 title_len, title, u32 lead_len,
- * lead, u32 nfields, u32 fields_len, fields (store format), u32 first
- * passage, u32 passage count. Passage record: u32 start, u32 end, u32
- * stored_len, stored. */
-static int put_u32(ls_buf *b, uint32_t v)
+/* A varint of our own records (well formed). */
+static inline const unsigned char *get_uv(const unsigned char *p, uint64_t *out)
 {
-    unsigned char x[4];
-    ls_put_u32(x, v);
-    return ls_buf_add(b, x, 4);
+    uint64_t v = 0;
+    for (int shift = 0;; shift += 7) {
+        unsigned char b = *p++;
+        v |= (uint64_t)(b & 0x7F) << shift;
+        if (b < 0x80)
+            break;
+    }
+    *out = v;
+    return p;
+}
+
+/* The document ids: the slot of id (hash h) in the table, which holds the
+ * last document added with it (hash << 32 | document + 1) or 0. */
+static uint64_t *id_slot(const ls_memseg *m, const char *id, size_t len, uint32_t h)
+{
+    size_t i = h & m->ids_mask;
+    for (uint64_t s; (s = m->ids[i]) != 0; i = (i + 1) & m->ids_mask) {
+        if ((uint32_t)(s >> 32) != h)
+            continue;
+        uint64_t n;
+        const unsigned char *r = get_uv(m->docs.p + m->dinfo[(uint32_t)s - 1].rec, &n);
+        if (n == len && memcmp(r, id, len) == 0)
+            break;
+    }
+    return &m->ids[i];
+}
+
+static int grow_ids(ls_memseg *m)
+{
+    if ((m->ndocs + 1) * 4 <= (m->ids_mask + 1) * 3)   /* at most 3/4 full */
+        return 0;
+    size_t cap = (m->ids_mask + 1) * 2;
+    uint64_t *t = ls_big_alloc(cap * sizeof *t);
+    if (!t)
+        return -1;
+    for (size_t i = 0; i <= m->ids_mask; i++)
+        if (m->ids[i]) {
+            size_t j = (m->ids[i] >> 32) & (cap - 1);
+            while (t[j])
+                j = (j + 1) & (cap - 1);
+            t[j] = m->ids[i];
+        }
+    ls_big_free(m->ids, (m->ids_mask + 1) * sizeof *m->ids);
+    m->ids = t;
+    m->ids_mask = cap - 1;
+    return 0;
+}
+
+static uint32_t id_hash(const char *id, size_t len)
+{
+    return (uint32_t)ls_hash_bytes(id, len);
+}
+
+/* A document's id goes to the memseg's records (varint length, bytes),
+ * the rest of it to the raw store records: varint title_len, title, varint
+ * lead_len, lead, varint nfields, varint fields_len, fields (the store's
+ * format), then for each passage varint start, varint end, varint
+ * stored_len, stored bytes. */
+static int put_str(ls_buf *b, const void *s, size_t n)
+{
+    return buf_varint(b, n) || buf_add(b, s, n);
+}
+
+static int put_raw(ls_memseg *m, const srch_document *doc, size_t title_len,
+                   const ls_span *spans, size_t nspans)
+{
+    ls_buf *b = &m->raw;
+    size_t fields_len = 0;
+    for (size_t i = 0; i < doc->nfields; i++) {
+        size_t nl = strlen(doc->fields[i].name);
+        fields_len += ls_varint_len(nl) + nl + ls_varint_len(doc->fields[i].value_len) +
+                      doc->fields[i].value_len;
+    }
+    if (put_str(b, doc->title, title_len) || put_str(b, doc->text, spans[0].start) ||
+        buf_varint(b, doc->nfields) || buf_varint(b, fields_len))
+        return -1;
+    for (size_t i = 0; i < doc->nfields; i++) {
+        const srch_field *f = &doc->fields[i];
+        if (put_str(b, f->name, strlen(f->name)) || put_str(b, f->value, f->value_len))
+            return -1;
+    }
+    for (size_t i = 0; i < nspans; i++)
+        if (buf_varint(b, spans[i].start) || buf_varint(b, spans[i].end) ||
+            put_str(b, doc->text + spans[i].start, spans[i].stored_end - spans[i].start))
+            return -1;
+    return 0;
 }
 
 int ls_memseg_add_records(ls_memseg *m, ls_prep *pr, int *replaced, ls_err *err)
@@ -712,53 +657,35 @@ int ls_memseg_add_records(ls_memseg *m, ls_prep *pr, int *replaced, ls_err *err)
     if ((uint64_t)m->npassages + nspans > LS_MAX_PASSAGES_PER_SEGMENT)
         return ls_err_set(err, SRCH_ELIMIT, "too many passages in one segment");
     /* The records first, so that a failure while inverting leaves a
-     * complete (deleted) document behind. */
-    size_t docs_len = m->docs.len, passages_len = m->passages.len;
+     * complete (deleted) document behind; on failure here, nothing
+     * changes. */
+    size_t docs_len = m->docs.len, raw_len = m->raw.len;
     uint32_t first = m->npassages;
-    int inserted;
-    ls_strmap_slot *idslot = NULL;
-    if (grow_per_passage(m, (size_t)m->npassages + nspans) != 0 ||
-        !(idslot = ls_strmap_upsert(&m->ids, doc->id, id_len, &inserted)))
-        return ls_err_set(err, SRCH_ENOMEM, "out of memory indexing '%s'", doc->id);
-    void *old = idslot->value;
-    int bad = put_u32(&m->docs, (uint32_t)id_len) || ls_buf_add(&m->docs, doc->id, id_len) ||
-              put_u32(&m->docs, (uint32_t)title_len) ||
-              ls_buf_add(&m->docs, doc->title, title_len) ||
-              put_u32(&m->docs, spans[0].start) || ls_buf_add(&m->docs, doc->text, spans[0].start) ||
-              put_u32(&m->docs, (uint32_t)doc->nfields);
-    size_t flen_at = m->docs.len;
-    bad = bad || put_u32(&m->docs, 0);
-    for (size_t i = 0; !bad && i < doc->nfields; i++) {
-        const srch_field *f = &doc->fields[i];
-        size_t nl = strlen(f->name);
-        bad = ls_buf_varint(&m->docs, nl) || ls_buf_add(&m->docs, f->name, nl) ||
-              ls_buf_varint(&m->docs, f->value_len) ||
-              ls_buf_add(&m->docs, f->value, f->value_len);
-    }
-    if (!bad)
-        ls_put_u32(m->docs.p + flen_at, (uint32_t)(m->docs.len - flen_at - 4));
-    bad = bad || put_u32(&m->docs, first) || put_u32(&m->docs, (uint32_t)nspans);
-    for (size_t i = 0; !bad && i < nspans; i++)
-        bad = put_u32(&m->passages, spans[i].start) || put_u32(&m->passages, spans[i].end) ||
-              put_u32(&m->passages, spans[i].stored_end - spans[i].start) ||
-              ls_buf_add(&m->passages, doc->text + spans[i].start,
-                         spans[i].stored_end - spans[i].start);
-    if (bad) {
+    if (grow_per_doc(m, (size_t)m->npassages + nspans) != 0 || grow_ids(m) != 0 ||
+        put_str(&m->docs, doc->id, id_len) || put_raw(m, doc, title_len, spans, nspans) != 0) {
         m->docs.len = docs_len;
-        m->passages.len = passages_len;
-        /* the id slot is unchanged (or new and empty) */
+        m->raw.len = raw_len;
         return ls_err_set(err, SRCH_ENOMEM, "out of memory indexing '%s'", doc->id);
     }
+    uint32_t h = id_hash(doc->id, id_len);
+    uint64_t *slot = id_slot(m, doc->id, id_len, h);
+    uint32_t old = (uint32_t)*slot;
     if (old) {   /* replacing a document of the memseg */
-        uint64_t v = (uint64_t)(uintptr_t)old;
-        uint32_t p = (uint32_t)v, n = (uint32_t)(v >> 32);
+        const doc_info *d = &m->dinfo[old - 1];
+        uint32_t p = d->first;
         if (!((m->deleted[p >> 6] >> (p & 63)) & 1)) {
-            mark_deleted(m, p, n);
+            mark_deleted(m, p, d->npassages);
             *replaced = 1;
         }
     }
-    /* nspans >= 1, so the value is never NULL */
-    idslot->value = (void *)(uintptr_t)((uint64_t)nspans << 32 | first);
+    *slot = (uint64_t)h << 32 | (m->ndocs + 1u);
+    /* until its tokens are in: empty passages, no title */
+    for (size_t i = 0; i < nspans; i++) {
+        m->pstart[first + i + 1] = (uint32_t)m->nbody;
+        m->norms[2 * (first + i)] = 0;
+        m->norms[2 * (first + i) + 1] = 0;
+    }
+    m->dinfo[m->ndocs] = (doc_info){first, (uint32_t)nspans, (uint32_t)m->ntitle, 0, docs_len};
     m->ndocs++;
     m->npassages += (uint32_t)nspans;
     pr->first = first;
@@ -766,56 +693,80 @@ int ls_memseg_add_records(ls_memseg *m, ls_prep *pr, int *replaced, ls_err *err)
     return SRCH_OK;
 }
 
-int ls_memseg_invert(ls_memseg *m, const ls_prep *pr, int with_pairs, ls_err *err)
+/* The type of token q (its bytes in sc), made if new; NULL when out of
+ * memory. */
+static inline vrec *get_type(ls_memseg *m, const unsigned char *sc, const ls_pend *q)
+{
+    int added;
+    vrec *t = vocab_get(&m->types, sc + q->off, (size_t)q->wlen + 1 + q->tlen, q->hash, &added);
+    if (t && added)
+        t->wlen = q->wlen;
+    return t;
+}
+
+/* Append the type of each token pends[from, to) to the body stream (room
+ * made): the slots of the whole passage are loaded first, then the records
+ * they point to, then each type is found. */
+static int add_passage(ls_memseg *m, const ls_prep *pr, size_t from, size_t to)
+{
+    const unsigned char *sc = pr->scratch.p;
+    const ls_pend *pends = pr->pends;
+    for (size_t i = from; i < to; i++)
+        vocab_prefetch(&m->types, pends[i].hash);
+    for (size_t i = from; i < to; i++)
+        vocab_prefetch_rec(&m->types, pends[i].hash);
+    uint32_t *out = m->body + m->nbody;
+    for (size_t i = from; i < to; i++) {
+        vrec *t = get_type(m, sc, &pends[i]);
+        if (!t)
+            return -1;
+        t->flags |= VF_BODY;
+        *out++ = t->id;
+    }
+    m->nbody += to - from;
+    return 0;
+}
+
+int ls_memseg_invert(ls_memseg *m, const ls_prep *pr, ls_err *err)
 {
     if (!pr->added)
         return SRCH_OK;
     const srch_document *doc = pr->doc;
     size_t nspans = pr->nspans;
     uint32_t first = pr->first;
-    with_pairs = with_pairs && m->pairs;
-    /* The title's entries once (reused for every passage), then each
-     * passage in a batch. */
-    if (2 * pr->ntitle > m->title_cap) {
-        title_tok *v = realloc(m->title_toks, 2 * pr->ntitle * sizeof *v);
-        if (!v)
-            goto fail;
-        m->title_toks = v;
-        m->title_cap = 2 * pr->ntitle;
-    }
-    /* each title token: its stem (with its position) and its exact form */
-    m->ntitle = 0;
+    size_t body0 = m->nbody, title0 = m->ntitle;
+    if (stream_room(&m->body, m->nbody, &m->body_cap, pr->npend) != 0 ||
+        stream_room(&m->title, m->ntitle, &m->title_cap, pr->ntitle) != 0)
+        goto fail;
     for (size_t k = 0; k < pr->ntitle; k++) {
-        const ls_pend *q = &pr->title[k];
-        memterm *e = get_term(&m->ts, pr->tscratch.p + q->term_off, q->term_len, q->term_hash);
-        memterm *x = e ? get_term(&m->ts, pr->tscratch.p + q->word_off, q->word_len,
-                                  q->word_hash)
-                       : NULL;
-        if (!x)
+        vrec *t = get_type(m, pr->scratch.p, &pr->title[k]);
+        if (!t)
             goto fail;
-        m->title_toks[m->ntitle++] = (title_tok){e, q->pos};
-        m->title_toks[m->ntitle++] = (title_tok){x, q->pos};
+        m->title[m->ntitle++] = t->id;
     }
     for (size_t i = 0; i < nspans; i++) {
         uint32_t p = first + (uint32_t)i;
-        if (invert_passage(&m->ts, pr, pr->pstart[i], pr->pstart[i + 1], p) != 0 ||
-            (with_pairs && invert_pairs(&m->pts, pr, pr->pstart[i], pr->pstart[i + 1], p) != 0))
+        m->pstart[p] = (uint32_t)m->nbody;
+        if (add_passage(m, pr, pr->pstart[i], pr->pstart[i + 1]) != 0)
             goto fail;
-        for (size_t k = 0; k < m->ntitle; k++)
-            if (add_occurrence(&m->ts, m->title_toks[k].t, p, m->title_toks[k].pos) != 0)
-                goto fail;
         uint32_t ntok = pr->pstart[i + 1] - pr->pstart[i];
         m->norms[2 * p] = ntok > 0xFFFF ? 0xFFFF : (uint16_t)ntok;
         m->norms[2 * p + 1] = pr->ntitle > 0xFFFF ? 0xFFFF : (uint16_t)pr->ntitle;
     }
+    m->pstart[first + nspans] = (uint32_t)m->nbody;
     return SRCH_OK;
 
 fail:
-    /* The passages stay, deleted, so that the records remain consistent. */
+    /* The passages stay, empty and deleted, so that the records remain
+     * consistent; the types made meanwhile stay too (unused). */
+    m->nbody = body0;
+    m->ntitle = title0;
     for (size_t i = 0; i < nspans; i++) {
+        m->pstart[first + i] = (uint32_t)body0;
         m->norms[2 * (first + i)] = 0;
         m->norms[2 * (first + i) + 1] = 0;
     }
+    m->pstart[first + nspans] = (uint32_t)body0;
     mark_deleted(m, first, (uint32_t)nspans);
     return ls_err_set(err, SRCH_ENOMEM, "out of memory indexing '%s'", doc->id);
 }
@@ -823,22 +774,7 @@ fail:
 int ls_memseg_add_prepared(ls_memseg *m, ls_prep *pr, int *replaced, ls_err *err)
 {
     int rc = ls_memseg_add_records(m, pr, replaced, err);
-    return rc == SRCH_OK ? ls_memseg_invert(m, pr, 1, err) : rc;
-}
-
-void ls_memseg_add_pairs(ls_memseg *m, const ls_prep *preps, size_t n)
-{
-    if (!m->pairs)
-        return;
-    for (size_t d = 0; d < n && !m->pairs_lost; d++) {
-        const ls_prep *pr = &preps[d];
-        for (size_t i = 0; pr->added && i < pr->nspans; i++)
-            if (invert_pairs(&m->pts, pr, pr->pstart[i], pr->pstart[i + 1],
-                             pr->first + (uint32_t)i) != 0) {
-                ls_memseg_drop_pairs(m);
-                break;
-            }
-    }
+    return rc == SRCH_OK ? ls_memseg_invert(m, pr, err) : rc;
 }
 
 void ls_memseg_drop_pairs(ls_memseg *m)
@@ -851,17 +787,24 @@ size_t ls_memseg_max_passage(const ls_memseg *m)
     return m->max_passage_bytes;
 }
 
+int ls_memseg_lookup(const ls_memseg *m, const char *id, size_t id_len, uint32_t *first,
+                     uint32_t *count)
+{
+    /* The table holds the last document with this id: earlier ones were
+     * deleted when it replaced them. */
+    uint32_t d = (uint32_t)*id_slot(m, id, id_len, id_hash(id, id_len));
+    if (!d)
+        return 0;
+    *first = m->dinfo[d - 1].first;
+    *count = m->dinfo[d - 1].npassages;
+    return 1;
+}
+
 int ls_memseg_find(const ls_memseg *m, const char *id, size_t id_len, uint32_t *first,
                    uint32_t *count)
 {
-    ls_strmap_slot *slot = ls_strmap_find(&m->ids, id, id_len);
-    if (!slot || !slot->value)
-        return 0;
-    /* The map holds the last document with this id (count << 32 | first):
-     * earlier ones were deleted when it replaced them. */
-    uint64_t v = (uint64_t)(uintptr_t)slot->value;
-    uint32_t p = (uint32_t)v, n = (uint32_t)(v >> 32);
-    if ((m->deleted[p >> 6] >> (p & 63)) & 1)
+    uint32_t p, n;
+    if (!ls_memseg_lookup(m, id, id_len, &p, &n) || ((m->deleted[p >> 6] >> (p & 63)) & 1))
         return 0;
     *first = p;
     *count = n;
@@ -873,53 +816,85 @@ void ls_memseg_delete_doc(ls_memseg *m, uint32_t first, uint32_t count)
     mark_deleted(m, first, count);
 }
 
-/* ------------------------------------------------------------------- flush */
+const uint64_t *ls_memseg_deleted(const ls_memseg *m)
+{
+    return m->deleted;
+}
 
-/* A term to sort: the first 12 bytes of its key as two numbers that
- * compare as the bytes do (zero-padded), and its index in the array of
- * entries, so that the sort reads the entries themselves only to break a
- * tie on 12 bytes, in 16 bytes a term. */
+void ls_memseg_deletions(const ls_memseg *m, uint32_t *passages, uint32_t *docs)
+{
+    *passages = m->ndeleted;
+    *docs = m->ndeleted_docs;
+}
+
+/* ------------------------------------------------------------- sorting */
+
+/* A string to sort: its first 12 bytes as two numbers that compare as
+ * the bytes do (zero-padded), and its index, so that the sort reads the
+ * strings themselves only to break a tie on 12 bytes, in 16 bytes a
+ * string. Pairs are sorted on numbers alone (k0 their two ranks). */
 typedef struct sterm {
     uint64_t k0;
     uint32_t k1, i;
 } sterm;
 
-static inline int sterm_lt(memterm *const *terms, const sterm *a, const sterm *b)
+static void sterm_init(sterm *s, const unsigned char *b, size_t len, uint32_t i)
 {
-    if (a->k0 != b->k0)
-        return a->k0 < b->k0;
-    if (a->k1 != b->k1)
-        return a->k1 < b->k1;
-    const memterm *x = terms[a->i], *y = terms[b->i];
-    return ls_key_cmp(x->key, x->klen, y->key, y->klen) < 0;
-}
-
-static void sterm_init(sterm *s, const memterm *t, uint32_t i)
-{
-    unsigned char b[12] = {0};
-    memcpy(b, t->key, t->klen < 12 ? t->klen : 12);
+    unsigned char x[12] = {0};
+    memcpy(x, b, len < 12 ? len : 12);
     uint64_t k0 = 0;
     uint32_t k1 = 0;
     for (int k = 0; k < 8; k++)
-        k0 = k0 << 8 | b[k];
+        k0 = k0 << 8 | x[k];
     for (int k = 8; k < 12; k++)
-        k1 = k1 << 8 | b[k];
+        k1 = k1 << 8 | x[k];
     s->k0 = k0;
     s->k1 = k1;
     s->i = i;
 }
 
-/* Sort v[0..n) (keys distinct) with tmp[n] as scratch: runs of 16 by
- * insertion, then bottom-up merges, the comparison inlined. Returns the
- * array that holds the result (v or tmp). */
-static sterm *sort_run(memterm *const *terms, sterm *v, sterm *tmp, size_t n)
+/* What sorted strings are: a part of the records of a vocabulary (NULL:
+ * the numbers decide). */
+typedef struct sort_of {
+    const vocab *v;
+    int part;
+    const ls_memseg *ids;     /* or: the ids of a memseg's documents */
+} sort_of;
+
+static const unsigned char *doc_id(const ls_memseg *m, uint32_t doc, size_t *len);
+
+/* The order of the strings; ties (equal strings) are not less, but for
+ * ids, which tie in document order. */
+static inline int sterm_lt(sort_of o, const sterm *a, const sterm *b)
+{
+    if (a->k0 != b->k0)
+        return a->k0 < b->k0;
+    if (a->k1 != b->k1 || (!o.v && !o.ids))
+        return a->k1 < b->k1;
+    size_t xn, yn;
+    const unsigned char *x, *y;
+    if (o.ids) {
+        x = doc_id(o.ids, a->i, &xn);
+        y = doc_id(o.ids, b->i, &yn);
+        int c = ls_key_cmp(x, xn, y, yn);
+        return c < 0 || (c == 0 && a->i < b->i);
+    }
+    x = vrec_part(vocab_rec(o.v, a->i), o.part, &xn);
+    y = vrec_part(vocab_rec(o.v, b->i), o.part, &yn);
+    return ls_key_cmp(x, xn, y, yn) < 0;
+}
+
+/* Sort v[0..n) with tmp[n] as scratch: runs of 16 by insertion, then
+ * bottom-up merges, the comparison inlined. Returns the array that holds
+ * the result (v or tmp). */
+static sterm *sort_run(sort_of o, sterm *v, sterm *tmp, size_t n)
 {
     for (size_t lo = 0; lo < n; lo += 16) {
         size_t hi = lo + 16 < n ? lo + 16 : n;
         for (size_t i = lo + 1; i < hi; i++) {
             sterm x = v[i];
             size_t j = i;
-            for (; j > lo && sterm_lt(terms, &x, &v[j - 1]); j--)
+            for (; j > lo && sterm_lt(o, &x, &v[j - 1]); j--)
                 v[j] = v[j - 1];
             v[j] = x;
         }
@@ -929,13 +904,13 @@ static sterm *sort_run(memterm *const *terms, sterm *v, sterm *tmp, size_t n)
         for (size_t lo = 0; lo < n; lo += 2 * width) {
             size_t mid = lo + width < n ? lo + width : n;
             size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
-            size_t a = lo, b = mid, o = lo;
+            size_t a = lo, b = mid, out = lo;
             while (a < mid && b < hi)
-                dst[o++] = sterm_lt(terms, &src[b], &src[a]) ? src[b++] : src[a++];
+                dst[out++] = sterm_lt(o, &src[b], &src[a]) ? src[b++] : src[a++];
             while (a < mid)
-                dst[o++] = src[a++];
+                dst[out++] = src[a++];
             while (b < hi)
-                dst[o++] = src[b++];
+                dst[out++] = src[b++];
         }
         sterm *x = src;
         src = dst;
@@ -944,17 +919,16 @@ static sterm *sort_run(memterm *const *terms, sterm *v, sterm *tmp, size_t n)
     return src;
 }
 
-#define SORT_BUCKETS 0x10000   /* by the first two key bytes */
+#define SORT_BUCKETS 0x10000   /* by the first two bytes */
 
 /* Sort v[0..n) the same way, first distributed into buckets by their
- * first two bytes (a field byte and a term's first byte: a few hundred
- * buckets in use), each then sorted alone: fewer merge passes. Returns
+ * first two bytes, each then sorted alone: fewer merge passes. Returns
  * the array that holds the result. */
-static sterm *sort_terms(memterm *const *terms, sterm *v, sterm *tmp, size_t n)
+static sterm *sort_terms(sort_of o, sterm *v, sterm *tmp, size_t n)
 {
-    uint32_t *end = n >= 4096 ? calloc(SORT_BUCKETS, sizeof *end) : NULL;
+    uint32_t *end = n >= 4096 ? ls_big_alloc(SORT_BUCKETS * sizeof *end) : NULL;
     if (!end)
-        return sort_run(terms, v, tmp, n);
+        return sort_run(o, v, tmp, n);
     for (size_t i = 0; i < n; i++)
         end[v[i].k0 >> 48]++;
     uint32_t at = 0;
@@ -967,52 +941,522 @@ static sterm *sort_terms(memterm *const *terms, sterm *v, sterm *tmp, size_t n)
         tmp[end[v[i].k0 >> 48]++] = v[i];
     for (size_t b = 0, lo = 0; b < SORT_BUCKETS; lo = end[b++]) {
         size_t len = end[b] - lo;
-        if (len > 1 && sort_run(terms, tmp + lo, v + lo, len) == v + lo)
+        if (len > 1 && sort_run(o, tmp + lo, v + lo, len) == v + lo)
             memcpy(tmp + lo, v + lo, len * sizeof *v);
     }
-    free(end);
+    ls_big_free(end, SORT_BUCKETS * sizeof *end);
     return tmp;
 }
 
-/* The store a term lives in. */
-static inline const termstore *store_of(const ls_memseg *m, const memterm *t)
+/* The distinct values of a part of a vocabulary's records, ranked in byte
+ * order: rank[id] for each record, at[rank] = a record with that value;
+ * the number of ranks, or -1 when out of memory. */
+static long rank_part(const vocab *v, int part, uint32_t *rank, uint32_t *at)
 {
-    return t->key[0] == LS_FIELD_PAIR ? &m->pts : &m->ts;
+    size_t n = v->n, bytes = (n ? n : 1) * 2 * sizeof(sterm);
+    sterm *st = ls_big_alloc(bytes);
+    if (!st)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        const unsigned char *b = vrec_part(vocab_rec(v, (uint32_t)i), part, &len);
+        sterm_init(&st[i], b, len, (uint32_t)i);
+    }
+    sort_of o = {v, part, NULL};
+    const sterm *s = sort_terms(o, st, st + n, n);
+    long r = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || sterm_lt(o, &s[i - 1], &s[i]))
+            at[++r] = s[i].i;
+        rank[s[i].i] = (uint32_t)r;
+    }
+    ls_big_free(st, bytes);
+    return r + 1;
 }
 
-/* Write terms[from, to): the entries of those a few places ahead, then
- * their streams' first slices and their last passage's lengths, start
- * loading (terms are in key order, their entries and slices anywhere). */
-static int write_term(ls_memseg *m, ls_segment_writer *w, const memterm *t);
-static int write_terms(ls_memseg *m, ls_segment_writer *w, memterm *const *terms,
-                       size_t from, size_t to)
+/* --------------------------------------------------------------- flush */
+
+/* The fields in key order, as the flush writes them. */
+enum { F_B, F_I, F_P, F_T, F_V, F_W, NFIELDS };
+static const unsigned char field_byte[NFIELDS] = {
+    LS_FIELD_BODY, LS_FIELD_ID, LS_FIELD_PAIR, LS_FIELD_TITLE, LS_FIELD_TITLE_WORD, LS_FIELD_WORD,
+};
+
+#define NO_STEM UINT32_MAX
+#define UNSEEN (UINT32_MAX - 1)
+
+/* What the flush derives from the streams before writing. The stems and
+ * the words are the distinct terms and words of the types, ranked in byte
+ * order (the order of their B, T, V and W keys). Per type: its stem's and
+ * its word's ranks; per rank, each field's occurrence counts (B and T by
+ * stem rank, V and W by word rank, P by pair rank); the pairs (two stem
+ * ranks, ranked), and the pair rank of each pair occurrence in stream
+ * order. */
+typedef struct inversion {
+    const ls_memseg *m;
+    uint32_t *tsr, *twr;      /* type -> stem rank, word rank */
+    uint32_t *tpair;          /* type -> stem length << 1 | common, for pairs */
+    uint32_t *stem_at, *word_at;   /* rank -> a type with that stem, word */
+    uint32_t *word_stem;      /* word rank -> the stem rank of all its body
+                                 occurrences, NO_STEM if none or several */
+    uint32_t *count[NFIELDS]; /* rank -> occurrences (I: none) */
+    uint32_t nranks[NFIELDS];
+    uint64_t *pair_key;       /* pair rank -> stem rank 1 << 32 | stem rank 2 */
+    uint32_t *pocc;           /* pair occurrences' ranks, in stream order */
+    size_t npocc, pocc_cap;
+    size_t pair_bytes;        /* of pair_key (count[F_P]: half) */
+    size_t scratch;           /* bytes of a round's scatter arrays */
+    int with_pairs;
+    void *mem;                /* one block for the other arrays */
+    size_t mem_bytes;
+} inversion;
+
+/* The bytes of stem rank r. */
+static inline const unsigned char *stem_bytes(const inversion *v, uint32_t r, size_t *n)
 {
-    for (size_t i = from; i < to; i++) {
-        if (i + 16 < to)
-            __builtin_prefetch(terms[i + 16]);
-        if (i + 8 < to) {
-            const memterm *t = terms[i + 8];
-            const unsigned char *pool = store_of(m, t)->pool;
-            if (t->docs.end)
-                __builtin_prefetch(pool + t->docs.head);
-            if (ls_field_has_positions(t->key[0]))
-                __builtin_prefetch(pool + t->u.pos.head);
-            if (t->df > 1)
-                __builtin_prefetch(m->norms + 2 * (size_t)t->last_doc);
+    return vrec_part(vocab_rec(&v->m->types, v->stem_at[r]), PART_TERM, n);
+}
+
+static inline int pair_joins(const inversion *v, uint32_t a, uint32_t b)
+{
+    uint32_t x = v->tpair[a], y = v->tpair[b];
+    return ls_pairs_join(x & 1, y & 1, 0, 1, x >> 1, y >> 1);
+}
+
+/* The key of pair (stem ranks) k into key; its length. */
+static size_t pair_key(const inversion *v, uint64_t k, unsigned char *key)
+{
+    size_t l1, l2;
+    const unsigned char *t1 = stem_bytes(v, (uint32_t)(k >> 32), &l1);
+    const unsigned char *t2 = stem_bytes(v, (uint32_t)k, &l2);
+    return ls_pairs_key(key, (const char *)t1, l1, (const char *)t2, l2);
+}
+
+/* A table of the pairs of a flush: stem ranks -> pair number. */
+typedef struct pair_table {
+    uint64_t *keys;           /* key + 1 (0: empty), mask + 1 of them */
+    uint32_t *idx;
+    size_t mask, n;
+    uint64_t *list;           /* number -> key */
+    uint32_t *counts;
+    size_t list_cap, counts_cap;
+} pair_table;
+
+static void pair_table_free(pair_table *t)
+{
+    if (t->keys) {
+        ls_big_free(t->keys, (t->mask + 1) * sizeof *t->keys);
+        ls_big_free(t->idx, (t->mask + 1) * sizeof *t->idx);
+    }
+    big_drop(t->list, &t->list_cap);
+    big_drop(t->counts, &t->counts_cap);
+}
+
+static int pair_table_grow(pair_table *t)
+{
+    size_t cap = t->keys ? (t->mask + 1) * 2 : 1 << 16;
+    uint64_t *k = ls_big_alloc(cap * sizeof *k);
+    uint32_t *x = k ? ls_big_alloc(cap * sizeof *x) : NULL;
+    if (!x) {
+        ls_big_free(k, cap * sizeof *k);
+        return -1;
+    }
+    for (size_t i = 0; t->keys && i <= t->mask; i++)
+        if (t->keys[i]) {
+            size_t j = ls_hash_mix(t->keys[i]) & (cap - 1);
+            while (k[j])
+                j = (j + 1) & (cap - 1);
+            k[j] = t->keys[i];
+            x[j] = t->idx[i];
         }
-        int rc = write_term(m, w, terms[i]);
+    if (t->keys) {
+        ls_big_free(t->keys, (t->mask + 1) * sizeof *t->keys);
+        ls_big_free(t->idx, (t->mask + 1) * sizeof *t->idx);
+    }
+    t->keys = k;
+    t->idx = x;
+    t->mask = cap - 1;
+    return 0;
+}
+
+/* The number of pair `key`, counted once more; UINT32_MAX when out of
+ * memory. */
+static uint32_t pair_table_add(pair_table *t, uint64_t key)
+{
+    if ((!t->keys || (t->n + 1) * 4 > (t->mask + 1) * 3) && pair_table_grow(t) != 0)
+        return UINT32_MAX;
+    size_t i = ls_hash_mix(key + 1) & t->mask;
+    for (; t->keys[i]; i = (i + 1) & t->mask)
+        if (t->keys[i] == key + 1) {
+            t->counts[t->idx[i]]++;
+            return t->idx[i];
+        }
+    if (big_room(&t->list, &t->list_cap, (t->n + 1) * sizeof *t->list) ||
+        big_room(&t->counts, &t->counts_cap, (t->n + 1) * sizeof *t->counts))
+        return UINT32_MAX;
+    t->keys[i] = key + 1;
+    t->idx[i] = (uint32_t)t->n;
+    t->list[t->n] = key;
+    t->counts[t->n] = 1;
+    return (uint32_t)t->n++;
+}
+
+/* Find and rank the pairs: v->pair_key, v->count[F_P], v->pocc. Their
+ * keys' order is their stems' ranks' since no term holds a byte at or
+ * below the space that separates the two (ls_pairs_key()). 0, or -1 when
+ * out of memory. */
+static int find_pairs(inversion *v)
+{
+    const ls_memseg *m = v->m;
+    pair_table t = {0};
+    int rc = -1;
+    sterm *st = NULL;
+    size_t n = 0, st_bytes = 0, rank_bytes = 0;
+    uint32_t *rank = NULL;
+    for (uint32_t p = 0; p < m->npassages; p++) {
+        for (uint32_t i = m->pstart[p] + 1; i < m->pstart[p + 1]; i++) {
+            uint32_t a = m->body[i - 1], b = m->body[i];
+            if (!pair_joins(v, a, b))
+                continue;
+            uint32_t k = pair_table_add(&t, (uint64_t)v->tsr[a] << 32 | v->tsr[b]);
+            if (k == UINT32_MAX || stream_room(&v->pocc, v->npocc, &v->pocc_cap, 1) != 0)
+                goto done;
+            v->pocc[v->npocc++] = k;
+        }
+    }
+    n = t.n;
+    /* the table's slots are not needed any more */
+    ls_big_free(t.keys, (t.mask + 1) * sizeof *t.keys);
+    ls_big_free(t.idx, (t.mask + 1) * sizeof *t.idx);
+    t.keys = NULL;
+    t.idx = NULL;
+    st_bytes = (n ? n : 1) * 2 * sizeof *st;
+    rank_bytes = (n ? n : 1) * sizeof *rank;
+    v->pair_bytes = (n ? n : 1) * sizeof(uint64_t);
+    if (!(rank = ls_big_alloc(rank_bytes)) || !(v->pair_key = ls_big_alloc(v->pair_bytes)) ||
+        !(v->count[F_P] = ls_big_alloc(v->pair_bytes / 2)))
+        goto done;
+    if (!(st = ls_big_alloc(st_bytes)))
+        goto done;
+    for (size_t k = 0; k < n; k++)
+        st[k] = (sterm){t.list[k], 0, (uint32_t)k};
+    sort_of o = {NULL, PART_ALL, NULL};
+    const sterm *sorted = sort_terms(o, st, st + n, n);
+    for (size_t r = 0; r < n; r++)
+        rank[sorted[r].i] = (uint32_t)r;
+    for (size_t k = 0; k < n; k++) {
+        v->pair_key[rank[k]] = t.list[k];
+        v->count[F_P][rank[k]] = t.counts[k];
+    }
+    for (size_t j = 0; j < v->npocc; j++)
+        v->pocc[j] = rank[v->pocc[j]];
+    v->nranks[F_P] = (uint32_t)n;
+    rc = 0;
+done:
+    ls_big_free(st, st_bytes);
+    ls_big_free(rank, rank_bytes);
+    pair_table_free(&t);
+    return rc;
+}
+
+/* The pairs' arrays (none: the segment is written without pairs). */
+static void drop_pairs(inversion *v)
+{
+    ls_big_free(v->pair_key, v->pair_bytes);
+    ls_big_free(v->count[F_P], v->pair_bytes / 2);
+    big_drop(v->pocc, &v->pocc_cap);
+    v->pair_key = NULL;
+    v->count[F_P] = NULL;
+    v->pocc = NULL;
+    v->npocc = 0;
+    v->nranks[F_P] = 0;
+    v->with_pairs = 0;
+}
+
+static void inversion_free(inversion *v)
+{
+    ls_big_free(v->mem, v->mem_bytes);
+    drop_pairs(v);
+    memset(v, 0, sizeof *v);
+}
+
+/* Rank, count and find the pairs of the memseg's streams. SRCH_OK or
+ * SRCH_ENOMEM; without memory for the pairs the segment is written
+ * without them. */
+static int inversion_build(inversion *v, const ls_memseg *m, size_t scratch)
+{
+    memset(v, 0, sizeof *v);
+    v->m = m;
+    v->scratch = scratch;
+    size_t nt = m->types.n;
+    /* per type: tsr, twr, tpair; per stem (at most nt): stem_at, B and T
+     * counts; per word (at most nt): word_at, word_stem, V and W counts */
+    size_t words32 = 3 * nt + 3 * nt + 4 * nt + 1;
+    v->mem_bytes = words32 * sizeof(uint32_t);
+    uint32_t *a = v->mem = ls_big_alloc(v->mem_bytes);
+    if (!a)
+        return SRCH_ENOMEM;
+    v->tsr = a, a += nt;
+    v->twr = a, a += nt;
+    v->tpair = a, a += nt;
+    v->stem_at = a, a += nt;
+    v->count[F_B] = a, a += nt;
+    v->count[F_T] = a, a += nt;
+    v->word_at = a, a += nt;
+    v->word_stem = a, a += nt;
+    v->count[F_W] = a, a += nt;
+    v->count[F_V] = a;
+    long ns = rank_part(&m->types, PART_TERM, v->tsr, v->stem_at);
+    long nw = ns < 0 ? -1 : rank_part(&m->types, PART_WORD, v->twr, v->word_at);
+    if (nw < 0)
+        return SRCH_ENOMEM;
+    v->nranks[F_B] = v->nranks[F_T] = (uint32_t)ns;
+    v->nranks[F_W] = v->nranks[F_V] = (uint32_t)nw;
+    memset(v->count[F_B], 0, 2 * ns * sizeof(uint32_t));
+    memset(v->count[F_W], 0, 2 * nw * sizeof(uint32_t));
+    /* per stem: in the common-word list? (kept in the T counts until they
+     * are counted); and does it hold a byte at or below the pairs'
+     * separator (the analysis never makes one: should it, the pairs'
+     * order would not be their stems', and the segment gets no pairs) */
+    int low = 0;
+    uint32_t *common = v->count[F_T];
+    for (long r = 0; r < ns; r++) {
+        size_t len;
+        const unsigned char *b = stem_bytes(v, (uint32_t)r, &len);
+        common[r] = m->pairs && ls_pairs_common(m->pairs, (const char *)b, len);
+        for (size_t i = 0; i < len; i++)
+            low |= b[i] <= 0x20;
+    }
+    for (long w = 0; w < nw; w++)
+        v->word_stem[w] = UNSEEN;
+    for (size_t t = 0; t < nt; t++) {
+        const vrec *r = vocab_rec(&m->types, (uint32_t)t);
+        size_t len;
+        vrec_part(r, PART_TERM, &len);
+        v->tpair[t] = (uint32_t)len << 1 | common[v->tsr[t]];
+        if (r->flags & VF_BODY) {   /* the word's stem, over its body occurrences */
+            uint32_t *ws = &v->word_stem[v->twr[t]];
+            *ws = *ws == UNSEEN || *ws == v->tsr[t] ? v->tsr[t] : NO_STEM;
+        }
+    }
+    memset(common, 0, ns * sizeof *common);
+    for (long w = 0; w < nw; w++)
+        if (v->word_stem[w] == UNSEEN)
+            v->word_stem[w] = NO_STEM;
+    uint32_t *cb = v->count[F_B], *cw = v->count[F_W], *ct = v->count[F_T], *cv = v->count[F_V];
+    for (size_t i = 0; i < m->nbody; i++) {
+        cb[v->tsr[m->body[i]]]++;
+        cw[v->twr[m->body[i]]]++;
+    }
+    for (uint32_t d = 0; d < m->ndocs; d++) {
+        uint32_t np = m->dinfo[d].npassages;
+        size_t end = d + 1 < m->ndocs ? m->dinfo[d + 1].title : m->ntitle;
+        for (size_t k = m->dinfo[d].title; k < end; k++) {
+            ct[v->tsr[m->title[k]]] += np;
+            cv[v->twr[m->title[k]]] += np;
+        }
+    }
+    v->with_pairs = m->pairs && !m->pairs_lost && !low;
+    if (v->with_pairs && find_pairs(v) != 0)
+        drop_pairs(v);
+    return SRCH_OK;
+}
+
+/* A round's scatter arrays: passages, and positions for fields with them
+ * (capacities in bytes). */
+typedef struct scatter {
+    uint32_t *pass, *pos, *ends;
+    size_t pass_cap, pos_cap, ends_cap;
+} scatter;
+
+static void scatter_free(scatter *s)
+{
+    big_drop(s->pass, &s->pass_cap);
+    big_drop(s->pos, &s->pos_cap);
+    big_drop(s->ends, &s->ends_cap);
+}
+
+static int scatter_room(scatter *s, size_t entries, size_t ranks, int with_pos)
+{
+    return big_room(&s->pass, &s->pass_cap, entries * sizeof *s->pass) ||
+           (with_pos && big_room(&s->pos, &s->pos_cap, entries * sizeof *s->pos)) ||
+           big_room(&s->ends, &s->ends_cap, ranks * sizeof *s->ends);
+}
+
+/* Scatter the occurrences of the field's ranks [lo, hi) from the streams,
+ * in passage order, to s->pass (and s->pos for fields with positions):
+ * rank r's occurrences go from s->ends[r - lo], which ends at the start of
+ * rank r + 1's. */
+static void scatter_field(const inversion *v, int field, uint32_t lo, uint32_t hi, scatter *s)
+{
+    const ls_memseg *m = v->m;
+    uint32_t *ends = s->ends, *pass = s->pass, *pos = s->pos, span = hi - lo;
+    if (field == F_B || field == F_W) {
+        const uint32_t *map = field == F_B ? v->tsr : v->twr;
+        for (uint32_t p = 0; p < m->npassages; p++) {
+            uint32_t from = m->pstart[p], to = m->pstart[p + 1];
+            for (uint32_t i = from; i < to; i++) {
+                uint32_t r = map[m->body[i]] - lo;
+                if (r < span) {
+                    uint32_t k = ends[r]++;
+                    pass[k] = p;
+                    if (field == F_B)
+                        pos[k] = i - from;
+                }
+            }
+        }
+    } else if (field == F_P) {
+        size_t j = 0;
+        for (uint32_t p = 0; p < m->npassages; p++) {
+            uint32_t from = m->pstart[p], to = m->pstart[p + 1];
+            for (uint32_t i = from + 1; i < to; i++) {
+                if (!pair_joins(v, m->body[i - 1], m->body[i]))
+                    continue;
+                uint32_t r = v->pocc[j++] - lo;
+                if (r < span) {
+                    uint32_t k = ends[r]++;
+                    pass[k] = p;
+                    pos[k] = i - 1 - from;
+                }
+            }
+        }
+    } else {   /* T, V: a document's title in each of its passages */
+        const uint32_t *map = field == F_T ? v->tsr : v->twr;
+        for (uint32_t d = 0; d < m->ndocs; d++) {
+            const doc_info *di = &m->dinfo[d];
+            size_t from = di->title, to = d + 1 < m->ndocs ? m->dinfo[d + 1].title : m->ntitle;
+            for (uint32_t p = di->first; p < di->first + di->npassages; p++)
+                for (size_t k = from; k < to; k++) {
+                    uint32_t r = map[m->title[k]] - lo;
+                    if (r < span) {
+                        uint32_t e = ends[r]++;
+                        pass[e] = p;
+                        if (field == F_T)
+                            pos[e] = (uint32_t)(k - from);
+                    }
+                }
+        }
+    }
+}
+
+/* The key of a field's rank r into key; its length. */
+static size_t term_key(const inversion *v, int field, uint32_t r, unsigned char *key)
+{
+    if (field == F_P)
+        return pair_key(v, v->pair_key[r], key);
+    size_t len;
+    const unsigned char *b =
+        field == F_B || field == F_T
+            ? stem_bytes(v, r, &len)
+            : vrec_part(vocab_rec(&v->m->types, v->word_at[r]), PART_WORD, &len);
+    key[0] = field_byte[field];
+    memcpy(key + 1, b, len);
+    return len + 1;
+}
+
+/* Write the term of rank r from its occurrences pass[b, e) (pos too). */
+static int write_term(const inversion *v, ls_segment_writer *w, int field, uint32_t r,
+                      const uint32_t *pass, const uint32_t *pos, size_t b, size_t e)
+{
+    const ls_memseg *m = v->m;
+    unsigned char key[LS_MAX_TERM_BYTES];
+    size_t klen = term_key(v, field, r, key);
+    ls_segw_term_begin(w, key, klen);
+    if (field == F_W && v->word_stem[r] != NO_STEM) {
+        /* an exact word whose occurrences all stem to a prefix of it */
+        size_t sl;
+        const unsigned char *s = stem_bytes(v, v->word_stem[r], &sl);
+        if (sl <= klen - 1 && memcmp(s, key + 1, sl) == 0)
+            ls_segw_term_stem(w, (uint32_t)sl);
+    }
+    int with_pos = ls_field_has_positions(field_byte[field]);
+    int norm = ls_field_norm(field_byte[field]);
+    /* a single entry's length is not kept (the entry is inlined in the
+     * dictionary, without bounds): not read either */
+    int single = pass[b] == pass[e - 1];
+    for (size_t k = b; k < e;) {
+        uint32_t p = pass[k];
+        size_t k2 = k + 1;
+        while (k2 < e && pass[k2] == p)
+            k2++;
+        uint32_t len = single ? 0 : m->norms[2 * (size_t)p + norm];
+        int rc = ls_pw_add(&w->pw, p, (uint32_t)(k2 - k), with_pos ? pos + k : NULL, len);
         if (rc != SRCH_OK)
             return rc;
+        k = k2;
+    }
+    return ls_segw_term_end(w);
+}
+
+/* Write the field's ranks [lo, hi) in rounds whose occurrences fit the
+ * scratch (a rank's alone may exceed it). */
+static int write_field(const inversion *v, ls_segment_writer *w, int field, uint32_t lo,
+                       uint32_t hi, scatter *s)
+{
+    const uint32_t *count = v->count[field];
+    int with_pos = ls_field_has_positions(field_byte[field]);
+    size_t per = with_pos ? 8 : 4;
+    size_t max = v->scratch / per;
+    for (uint32_t r = lo; r < hi;) {
+        uint32_t e = r;
+        size_t total = 0;
+        while (e < hi && (e == r || total + count[e] <= max))
+            total += count[e++];
+        if (total == 0) {
+            r = e;
+            continue;
+        }
+        if (scatter_room(s, total, e - r, with_pos) != 0)
+            return ls_err_set(w->err, SRCH_ENOMEM, "out of memory flushing");
+        size_t at = 0;
+        for (uint32_t k = r; k < e; k++) {
+            s->ends[k - r] = (uint32_t)at;
+            at += count[k];
+        }
+        scatter_field(v, field, r, e, s);
+        size_t b = 0;
+        for (uint32_t k = r; k < e; k++) {
+            size_t end = s->ends[k - r];
+            if (end > b) {
+                int rc = write_term(v, w, field, k, s->pass, s->pos, b, end);
+                if (rc != SRCH_OK)
+                    return rc;
+            }
+            b = end;
+        }
+        r = e;
     }
     return SRCH_OK;
+}
+
+/* A place in the flush's order of terms: a field and a rank in it. */
+typedef struct term_at {
+    int field;
+    uint32_t rank;
+} term_at;
+
+/* Write the terms from `from` to `to` (exclusive) but the ids. */
+static int write_terms(const inversion *v, ls_segment_writer *w, term_at from, term_at to)
+{
+    scatter s = {0};
+    int rc = SRCH_OK;
+    for (int f = from.field; f <= to.field && f < NFIELDS && rc == SRCH_OK; f++) {
+        if (f == F_I)
+            continue;
+        uint32_t lo = f == from.field ? from.rank : 0;
+        uint32_t hi = f == to.field ? to.rank : v->nranks[f];
+        if (lo < hi)
+            rc = write_field(v, w, f, lo, hi, &s);
+    }
+    scatter_free(&s);
+    return rc;
 }
 
 /* The last terms of a flush, written by a second thread into a half of
  * the segment (ls_segw_open_half) while this one writes the others. */
 typedef struct flush_half {
-    ls_memseg *m;
-    memterm *const *terms;
-    size_t from, to;
+    const inversion *v;
+    term_at from, to;
     ls_segment_writer h;
     ls_err err;
     int rc;
@@ -1023,20 +1467,19 @@ typedef struct flush_half {
 static void *half_main(void *arg)
 {
     flush_half *f = arg;
-    f->rc = write_terms(f->m, &f->h, f->terms, f->from, f->to);
+    f->rc = write_terms(f->v, &f->h, f->from, f->to);
     return NULL;
 }
 
-/* Start writing terms[from, to) in another thread; 0 if it could not be
- * (the caller writes them itself). */
-static int half_start(flush_half *f, ls_memseg *m, memterm *const *terms, size_t from, size_t to)
+/* Start writing the terms from `from` to the end in another thread; 0 if
+ * it could not be (the caller writes them itself). */
+static int half_start(flush_half *f, const inversion *v, const char *dir, term_at from)
 {
     memset(f, 0, sizeof *f);
-    f->m = m;
-    f->terms = terms;
+    f->v = v;
     f->from = from;
-    f->to = to;
-    if (ls_segw_open_half(&f->h, NULL, &f->err) != SRCH_OK)
+    f->to = (term_at){NFIELDS, 0};
+    if (ls_segw_open_half(&f->h, dir, &f->err) != SRCH_OK)
         return 0;
     if (pthread_create(&f->thread, NULL, half_main, f) != 0) {
         ls_segw_free_half(&f->h);
@@ -1059,245 +1502,203 @@ static int half_finish(flush_half *f, ls_segment_writer *w, int rc)
     return rc;
 }
 
-static int cmp_ids(const void *a, const void *b)
+/* Where the second thread starts: after the ids, where the rest of the
+ * work (occurrences, and terms) is halved. */
+static term_at split_point(const inversion *v, uint32_t ndocs)
 {
-    const id_ref *x = a, *y = b;
-    size_t n = x->len < y->len ? x->len : y->len;
-    int c = memcmp(x->id, y->id, n);
-    if (c)
-        return c;
-    if (x->len != y->len)
-        return x->len < y->len ? -1 : 1;
-    return (x->first > y->first) - (x->first < y->first);
-}
-
-static uint32_t field_len(const ls_memseg *m, unsigned char field, uint32_t p)
-{
-    if (field == LS_FIELD_ID)
-        return 0;
-    return m->norms[2 * p + ls_field_norm(field)];
-}
-
-static int write_term(ls_memseg *m, ls_segment_writer *w, const memterm *t)
-{
-    int with_pos = ls_field_has_positions(t->key[0]);
-    stream_reader dr, pr = {0};
-    const termstore *ts = store_of(m, t);
-    reader_init(&dr, ts, &t->docs);
-    if (with_pos)
-        reader_init(&pr, ts, &t->u.pos);
-    ls_segw_term_begin(w, t->key, t->klen);
-    /* an exact word whose occurrences all stem to a prefix of it */
-    const memterm *stem = t->key[0] == LS_FIELD_WORD ? t->u.stem : NULL;
-    if (stem && !t->mixed && stem->klen <= t->klen &&
-        memcmp(stem->key + 1, t->key + 1, stem->klen - 1u) == 0)
-        ls_segw_term_stem(w, stem->klen - 1u);
-    uint32_t doc = UINT32_MAX;
-    for (uint32_t i = 0; i < t->df; i++) {
-        uint32_t freq;
-        if (i + 1 < t->df) {
-            uint64_t v = reader_varint(&dr);
-            doc += (uint32_t)(v >> 1);
-            freq = v & 1 ? 1 : (uint32_t)reader_varint(&dr);
-        } else {
-            doc = t->last_doc;   /* the pending entry */
-            freq = t->freq;
-        }
-        if (with_pos)   /* stored as the segment stores them: copied */
-            reader_copy_varints(&pr, freq, ls_pw_positions(&w->pw));
-        /* a single entry's length is not kept (the entry is inlined in
-         * the dictionary, without bounds): not read either */
-        uint32_t len = t->df == 1 ? 0 : field_len(m, t->key[0], doc);
-        int rc = ls_pw_add_raw(&w->pw, doc, freq, NULL, 0, len);
-        if (rc != SRCH_OK)
-            return rc;
+    uint64_t cost[NFIELDS] = {0}, total = 0;
+    for (int f = 0; f < NFIELDS; f++) {
+        for (uint32_t r = 0; f != F_I && r < v->nranks[f]; r++)
+            cost[f] += v->count[f][r] + (v->count[f][r] ? 4 : 0);
+        total += cost[f];
     }
-    return ls_segw_term_end(w);
+    cost[F_I] = 3 * (uint64_t)ndocs;
+    total += cost[F_I];
+    uint64_t half = total / 2, at = cost[F_B] + cost[F_I];
+    for (int f = F_P; f < NFIELDS; f++) {
+        if (at + cost[f] <= half) {
+            at += cost[f];
+            continue;
+        }
+        uint32_t r = 0;
+        for (; r < v->nranks[f] && at < half; r++)
+            at += v->count[f][r] + (v->count[f][r] ? 4 : 0);
+        return (term_at){f, r};
+    }
+    return (term_at){NFIELDS, 0};
 }
 
-/* The id terms: one key per distinct id, an entry per document with it. */
-static int write_ids(ls_segment_writer *w, const id_ref *ids, size_t n)
+/* The id terms: one key per distinct id, an entry per document with it,
+ * from the documents sorted by id. */
+static int write_ids(ls_segment_writer *w, const ls_memseg *m)
 {
+    size_t n = m->ndocs, bytes = (n ? n : 1) * 2 * sizeof(sterm);
+    sterm *st = ls_big_alloc(bytes);
+    if (!st)
+        return ls_err_set(w->err, SRCH_ENOMEM, "out of memory flushing");
+    for (uint32_t d = 0; d < n; d++) {
+        size_t len;
+        const unsigned char *id = doc_id(m, d, &len);
+        sterm_init(&st[d], id, len, d);
+    }
+    sort_of o = {NULL, PART_ALL, m};
+    const sterm *s = sort_terms(o, st, st + n, n);
     unsigned char key[LS_MAX_TERM_BYTES];
     key[0] = LS_FIELD_ID;
-    for (size_t i = 0; i < n;) {
-        memcpy(key + 1, ids[i].id, ids[i].len);
-        ls_segw_term_begin(w, key, ids[i].len + 1);
+    int rc = SRCH_OK;
+    for (size_t i = 0; i < n && rc == SRCH_OK;) {
+        size_t len, l2;
+        const unsigned char *id = doc_id(m, s[i].i, &len), *id2;
+        memcpy(key + 1, id, len);
+        ls_segw_term_begin(w, key, len + 1);
         size_t j = i;
-        for (; j < n && ids[j].len == ids[i].len && memcmp(ids[j].id, ids[i].id, ids[i].len) == 0; j++) {
-            int rc = ls_pw_add(&w->pw, ids[j].first, ids[j].count, NULL, 0);
-            if (rc != SRCH_OK)
-                return rc;
-        }
-        int rc = ls_segw_term_end(w);
-        if (rc != SRCH_OK)
-            return rc;
+        for (; j < n && (id2 = doc_id(m, s[j].i, &l2), l2 == len && memcmp(id2, id, len) == 0) &&
+               rc == SRCH_OK;
+             j++)
+            rc = ls_pw_add(&w->pw, m->dinfo[s[j].i].first, m->dinfo[s[j].i].npassages, NULL, 0);
+        if (rc == SRCH_OK)
+            rc = ls_segw_term_end(w);
         i = j;
     }
-    return SRCH_OK;
+    ls_big_free(st, bytes);
+    return rc;
 }
 
-/* The stored records of a flush (ls_segw_store_start()); collects the
- * ids on the way. */
-typedef struct store_job {
-    const ls_memseg *m;
-    ls_segment_writer *w;
-    id_ref *ids;
-} store_job;
-
-/* The document record at d (written by ls_memseg_add_records) into rec;
- * returns the next record. */
-static const unsigned char *next_doc_record(const unsigned char *d, ls_doc_rec *rec)
+/* The id of document `doc`, from its record. */
+static const unsigned char *doc_id(const ls_memseg *m, uint32_t doc, size_t *len)
 {
-    memset(rec, 0, sizeof *rec);
-    rec->id_len = ls_get_u32(d), rec->id = (const char *)d + 4, d += 4 + rec->id_len;
-    rec->title_len = ls_get_u32(d), rec->title = (const char *)d + 4, d += 4 + rec->title_len;
-    rec->lead_len = ls_get_u32(d), rec->lead = (const char *)d + 4, d += 4 + rec->lead_len;
-    rec->nfields = ls_get_u32(d);
-    rec->fields_len = ls_get_u32(d + 4);
-    rec->fields = d + 8;
-    d += 8 + rec->fields_len;
-    rec->first_passage = ls_get_u32(d);
-    rec->npassages = ls_get_u32(d + 4);
-    return d + 8;
+    uint64_t n;
+    const unsigned char *p = get_uv(m->docs.p + m->dinfo[doc].rec, &n);
+    *len = (size_t)n;
+    return p;
 }
 
 void ls_memseg_each_id(const ls_memseg *m, void (*fn)(void *ctx, const char *id, size_t len),
                        void *ctx)
 {
-    const unsigned char *d = m->docs.p;
     for (uint32_t k = 0; k < m->ndocs; k++) {
-        ls_doc_rec rec;
-        d = next_doc_record(d, &rec);
-        fn(ctx, rec.id, rec.id_len);
+        size_t len;
+        const unsigned char *id = doc_id(m, k, &len);
+        fn(ctx, (const char *)id, len);
     }
 }
 
-static int write_store(void *arg, ls_err *err)
+/* Compress the raw store records into the memseg's store, then give their
+ * memory back: once (a flush retried after a failure finds the store
+ * made). */
+static int compress_store(ls_memseg *m, ls_err *err)
 {
-    (void)err;   /* the store file reports to it */
-    store_job *j = arg;
-    const ls_memseg *m = j->m;
+    if (m->stored)
+        return SRCH_OK;
+    const unsigned char *r = m->raw.p;
     int rc = SRCH_OK;
-    const unsigned char *d = m->docs.p, *pp = m->passages.p;
     for (uint32_t k = 0; k < m->ndocs && rc == SRCH_OK; k++) {
         ls_doc_rec rec;
-        d = next_doc_record(d, &rec);
-        j->ids[k].id = rec.id;
-        j->ids[k].len = (uint32_t)rec.id_len;
-        j->ids[k].first = rec.first_passage;
-        j->ids[k].count = rec.npassages;
-        rc = ls_store_add_doc(&j->w->sw, &rec);
+        memset(&rec, 0, sizeof rec);
+        uint64_t n, nf;
+        rec.id = (const char *)doc_id(m, k, &rec.id_len);
+        r = get_uv(r, &n), rec.title = (const char *)r, rec.title_len = n, r += n;
+        r = get_uv(r, &n), rec.lead = (const char *)r, rec.lead_len = n, r += n;
+        r = get_uv(r, &nf);
+        r = get_uv(r, &n);
+        rec.nfields = (uint32_t)nf;
+        rec.fields = r;
+        rec.fields_len = n;
+        r += n;
+        rec.first_passage = m->dinfo[k].first;
+        rec.npassages = m->dinfo[k].npassages;
+        rc = ls_store_add_doc(&m->sw, &rec);
         for (uint32_t i = 0; i < rec.npassages && rc == SRCH_OK; i++) {
-            uint32_t start = ls_get_u32(pp), end = ls_get_u32(pp + 4), sl = ls_get_u32(pp + 8);
-            rc = ls_store_add_passage(&j->w->sw, i + 1, start, end, (const char *)pp + 12, sl);
-            pp += 12 + sl;
+            uint64_t start, end, sl;
+            r = get_uv(r, &start);
+            r = get_uv(r, &end);
+            r = get_uv(r, &sl);
+            rc = ls_store_add_passage(&m->sw, i + 1, (uint32_t)start, (uint32_t)end,
+                                      (const char *)r, sl);
+            r += sl;
         }
     }
-    return rc;
+    if (rc != SRCH_OK) {
+        rc = ls_err_set(err, rc, "%s", m->sto_err.msg);
+        reset_store(m);
+        return rc;
+    }
+    m->stored = 1;
+    buf_drop(&m->raw);
+    return SRCH_OK;
 }
 
-/* The terms with entries, and the work of writing them (entries + 1),
- * from the arena's chunks: memterms only, each followed by its key. */
-typedef struct collect {
-    memterm **terms;
-    sterm *st8;
-    size_t n;
-    uint64_t cost_body, cost_rest;
-} collect;
+/* compress_store() in a thread of its own. */
+typedef struct store_job {
+    ls_memseg *m;
+    ls_err err;
+    int rc;
+    pthread_t thread;
+    int started;
+} store_job;
 
-static void collect_chunk(void *ctx, unsigned char *data, size_t used)
+static void *store_main(void *arg)
 {
-    collect *c = ctx;
-    for (size_t o = 0; o < used; o += (sizeof(memterm) + ((memterm *)(data + o))->klen + 7) & ~(size_t)7) {
-        memterm *t = (memterm *)(data + o);
-        if (!t->df)
-            continue;
-        sterm_init(&c->st8[c->n], t, (uint32_t)c->n);
-        c->terms[c->n++] = t;
-        if (t->key[0] < LS_FIELD_ID)
-            c->cost_body += 1 + t->df;
-        else
-            c->cost_rest += 1 + t->df;
-    }
+    store_job *j = arg;
+    j->rc = compress_store(j->m, &j->err);
+    return NULL;
+}
+
+/* A round's scatter arrays hold at most this share of the memseg's bytes
+ * (within bounds): the flush's memory stays proportional to the budget. */
+static size_t round_scratch(const ls_memseg *m)
+{
+    size_t s = ls_memseg_bytes(m) / 8;
+    return s < (1u << 20) ? 1u << 20 : s > (64u << 20) ? 64u << 20 : s;
 }
 
 int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int threads,
                     ls_segment_meta *meta, ls_deletes **deletes, ls_err *err)
 {
     *deletes = NULL;
-    size_t nterms = m->ts.nterms + m->pts.nterms;
-    size_t terms_bytes = (nterms ? nterms : 1) * sizeof(memterm *);
-    size_t st8_bytes = (nterms ? nterms : 1) * 2 * sizeof(sterm);
-    size_t ids_bytes = (m->ndocs ? m->ndocs : 1) * sizeof(id_ref);
-    memterm **terms = ls_big_alloc(terms_bytes);
-    sterm *st8 = ls_big_alloc(st8_bytes);
-    id_ref *ids = ls_big_alloc(ids_bytes);
     ls_segment_writer w;
+    inversion v;
+    memset(&v, 0, sizeof v);
     int rc = SRCH_OK, opened = 0;
-    if (!terms || !st8 || !ids) {
-        rc = ls_err_set(err, SRCH_ENOMEM, "out of memory flushing");
-        goto done;
-    }
     if ((rc = ls_segw_open(&w, dir, id, durable, err)) != SRCH_OK)
         goto done;
     opened = 1;
     flush_half half;
     half.started = 0;
-    w.meta.pairs = m->pairs && !m->pairs_lost ? m->pairs->id : 0;
-    /* the stored records in a second thread (or here, first) */
-    store_job job = {m, &w, ids};
-    ls_store_thread st;
-    ls_segw_store_start(&st, &w, threads, write_store, &job);
-    /* the terms, read sequentially where they were allocated */
-    collect c = {terms, st8, 0, 0, 0};
-    ls_arena_each(&m->ts.arena, collect_chunk, &c);
-    if (!m->pairs_lost)
-        ls_arena_each(&m->pts.arena, collect_chunk, &c);
-    size_t n = c.n;
-    uint64_t cost_body = c.cost_body, cost_rest = c.cost_rest;   /* to split the work */
-    const sterm *sorted = sort_terms(terms, st8, st8 + n, n);
-    /* terms in key order, in place: the sorted indexes say where each
-     * comes from; the array of 8-byte pointers is rebuilt through the
-     * sterms (whose index field is free once read) */
-    for (size_t i = 0; i < n; i++)
-        ((sterm *)sorted)[i].k0 = (uint64_t)(uintptr_t)terms[sorted[i].i];
-    for (size_t i = 0; i < n; i++)
-        terms[i] = (memterm *)(uintptr_t)sorted[i].k0;
-    ls_big_free(st8, st8_bytes);
-    st8 = NULL;
+    /* the store compressed, by a second thread meanwhile (or here, first;
+     * the thread changes the memseg's size: the scratch is sized before) */
+    size_t scratch = round_scratch(m);
+    store_job sj = {.m = m};
+    sj.started = threads > 1 && !m->stored && pthread_create(&sj.thread, NULL, store_main, &sj) == 0;
+    if (!sj.started)
+        rc = compress_store(m, err);
+    if (rc == SRCH_OK && inversion_build(&v, m, scratch) != SRCH_OK)
+        rc = ls_err_set(err, SRCH_ENOMEM, "out of memory flushing");
+    w.meta.pairs = v.with_pairs ? m->pairs->id : 0;
     for (uint32_t p = 0; p < m->npassages && rc == SRCH_OK; p++)
         rc = ls_segw_norms(&w, m->norms[2 * p], m->norms[2 * p + 1]);
-    /* terms in key order: body (B), ids (I), pairs (P), title (T), title
-     * words (V), words (W) */
-    size_t nb = 0;   /* the terms before the ids: binary search */
-    for (size_t hi = n; nb < hi;) {
-        size_t mid = nb + (hi - nb) / 2;
-        if (terms[mid]->key[0] < LS_FIELD_ID)
-            nb = mid + 1;
-        else
-            hi = mid;
-    }
-    /* With threads, a second thread writes the last terms meanwhile: as
-     * many (counting entries and terms) as this one writes body terms, ids
-     * and the first of the others. */
-    size_t split = n;
-    if (rc == SRCH_OK && threads > 1 && n > nb) {
-        uint64_t mine = cost_body + 2 * (uint64_t)m->ndocs;
-        uint64_t share = cost_rest > mine ? (cost_rest - mine) / 2 : 0;
-        split = nb + (size_t)((double)(n - nb) * (double)share / (double)(cost_rest ? cost_rest : 1));
-        if (split < n && !half_start(&half, m, terms, split, n))
-            split = n;
+    /* With threads, a second thread writes the last terms meanwhile. */
+    term_at split = {NFIELDS, 0};
+    if (rc == SRCH_OK && threads > 1) {
+        split = split_point(&v, m->ndocs);
+        if (split.field < NFIELDS && !half_start(&half, &v, dir, split))
+            split = (term_at){NFIELDS, 0};
     }
     if (rc == SRCH_OK)
-        rc = write_terms(m, &w, terms, 0, nb);
-    rc = ls_segw_store_join(&st, rc);
-    if (rc == SRCH_OK) {
-        qsort(ids, m->ndocs, sizeof *ids, cmp_ids);
-        rc = write_ids(&w, ids, m->ndocs);
-    }
+        rc = write_terms(&v, &w, (term_at){F_B, 0}, (term_at){F_I, 0});
     if (rc == SRCH_OK)
-        rc = write_terms(m, &w, terms, nb, split);
+        rc = write_ids(&w, m);
+    if (rc == SRCH_OK)
+        rc = write_terms(&v, &w, (term_at){F_P, 0}, split);
+    if (sj.started) {
+        pthread_join(sj.thread, NULL);
+        if (rc == SRCH_OK && sj.rc != SRCH_OK)
+            rc = ls_err_set(err, sj.rc, "%s", sj.err.msg);
+    }
+    /* the store as compressed: copied (its last blocks and indexes are
+     * written when the segment is finished) */
+    if (rc == SRCH_OK)
+        rc = ls_store_writer_copy(&w.sw, &m->sw, &m->sto);
     if (half.started)
         rc = half_finish(&half, &w, rc);
     if (rc == SRCH_OK) {
@@ -1318,8 +1719,6 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int
 done:
     if (opened)
         ls_segw_abort(&w);
-    ls_big_free(terms, terms_bytes);
-    ls_big_free(st8, st8_bytes);
-    ls_big_free(ids, ids_bytes);
+    inversion_free(&v);
     return rc;
 }

@@ -1,34 +1,37 @@
 /*
  * memseg.h - the writer's in-memory segment: documents added since the
- * last flush, analyzed and inverted, until they are written as a segment.
+ * last flush, analyzed and kept as a forward index, until they are written
+ * (inverted) as a segment.
  *
- * Each term (field byte + term) has two byte streams in a slice pool, as
- * in Lucene's in-memory postings (two term stores, each with its table and
- * pool: the common-word pairs' and the rest's, so that another thread can
- * invert the pairs meanwhile: ls_memseg_add_pairs()): passage entries (varint delta
- * << 1 | freq == 1, then freq if not 1) and positions (varints: first
- * absolute, then gaps). A stream is a chain of slices of growing size whose
- * last 4 bytes point to the next slice. The entry of a term's current
- * passage is written when the term shows up in a later passage (which
- * starts its passage stream: most terms never get one), or at flush. Stored data (document and passage records) and field lengths are
- * kept in flat buffers. ls_memseg_bytes() is what the RAM budget counts.
+ * What a token costs while documents are added: one lookup of its type (a
+ * distinct word-and-term pair of the analysis: "maisons" -> word "maisons",
+ * term "maison"; hashed by the analysis) in the type table, then four bytes,
+ * its type's number, appended to the body stream (a title token likewise, to
+ * the document's title stream). A token's position is its rank in its
+ * passage: srch_analyze() numbers tokens 0, 1, 2, ... and the memseg relies
+ * on it. A new type makes (or finds) its stem and its word, each numbered
+ * once. Stored data (document and passage records) and field lengths are kept
+ * in flat buffers; document ids in a map (replacements); ls_memseg_bytes() is
+ * what the RAM budget counts, some 6 bytes of stream and records per token
+ * plus the text and the vocabulary.
  *
- * Speed: a passage's tokens are analyzed into a batch, whose hash slots are
- * prefetched before the lookups; a token costs one lookup, of its word's
- * entry, which links to its stem's entry (and one more when it starts a
- * common-word pair); a title's entries are looked up once per document.
- * The flush reads the entries from the arenas in allocation order, sorts
- * them on 12-byte key prefixes (in buckets of their first two bytes) and
- * loads ahead the entries and slices it is about to write. Document ids are kept apart (a map from id to the
- * document's passages) and become the id terms at flush.
+ * The flush inverts: it counts each type's occurrences, sorts the stems and
+ * words (their ranks are the key order of the B, T, V and W terms), finds the
+ * common-word pairs of adjacent tokens (index/pairs.h) and sorts them, then
+ * writes the fields in key order, B I P T V W, in rounds: a round takes the
+ * next terms of a field whose occurrences fit a bounded scratch, scatters
+ * those occurrences into it from the streams in passage order (a counting
+ * sort), and writes each term's postings from its contiguous run. With
+ * threads, a second thread writes the last terms into a half of the segment
+ * (ls_segw_open_half()) and a third the stored records. Document ids become
+ * the id terms (I).
  *
  * Indexed per passage: body terms (stemmed, with positions), body words
  * (folded, unstemmed, no positions), with a common-word list the pairs of
- * body terms side by side one of which is common (positions; their keys
- * and hashes made by the analysis too), title terms (with positions) and
- * title words (no positions, for prefixes), the document's title repeated
- * for each of its passages, and for the document's first passage its id
- * (freq = number of passages).
+ * body terms side by side one of which is common (positions), title terms
+ * (with positions) and title words (no positions, for prefixes), the
+ * document's title repeated for each of its passages, and for the document's
+ * first passage its id (freq = number of passages).
  */
 #ifndef LS_MEMSEG_H
 #define LS_MEMSEG_H
@@ -45,16 +48,13 @@
 
 typedef struct ls_memseg ls_memseg;
 
-/* A token waiting to be inverted: its keys ("W" + word, "B" + term) in a
- * scratch buffer, and its position. */
+/* A token of an analyzed document: its type's bytes (the folded word, a
+ * NUL, the term) in the prep's scratch buffer, and their hash (computed by
+ * the analysis, so that the writer's thread only looks up). */
 typedef struct ls_pend {
-    uint32_t word_off, word_len;
-    uint32_t term_off, term_len;
-    uint32_t pos;
-    uint32_t word_hash;       /* of the keys (computed by the analysis, so */
-    uint32_t term_hash;       /* that the writer's thread only looks up) */
-    uint32_t pair_off, pair_len;   /* the pair key this token starts, or */
-    uint32_t pair_hash;            /* pair_len 0 (index/pairs.h) */
+    uint32_t off;
+    uint16_t wlen, tlen;
+    uint32_t hash;
 } ls_pend;
 
 /* A document analyzed and ready to be added: ls_prep_analyze() fills it
@@ -74,13 +74,10 @@ typedef struct ls_prep {
     ls_pend *pends;
     size_t npend, pend_cap;
     ls_buf scratch;
-    ls_pend *title;           /* title tokens (stem and word keys in tscratch) */
+    ls_pend *title;           /* title tokens (their bytes in scratch too) */
     size_t ntitle, title_cap;
-    ls_buf tscratch;
     int failed;
-    const ls_pairs *pairs;    /* the analyzer language's common words */
     size_t span_first;        /* pends index of the passage's first token */
-    int prev_common;          /* the previous token's term is common */
 } ls_prep;
 
 int ls_prep_analyze(ls_prep *p, srch_analyzer *a, const srch_document *doc,
@@ -108,23 +105,17 @@ void ls_memseg_reset(ls_memseg *m);
  * changes. */
 int ls_memseg_add_prepared(ls_memseg *m, ls_prep *p, int *replaced, ls_err *err);
 
-/* The same in three steps, so that another thread can invert the pairs
- * while this one inverts the rest:
+/* The same in two steps, for a writer that does something between them:
  *  - ls_memseg_add_records(): the document's records (and the replacement
  *    of its id), its passages numbered (p->first, p->added);
- *  - ls_memseg_invert(): its terms, with its pairs or not (on failure its
- *    passages stay, deleted);
- *  - ls_memseg_add_pairs(): the pairs of documents added by the first step,
- *    in the order they were added. It touches nothing of the memseg but
- *    the pairs' own store, so it may run in another thread while this one
- *    calls ls_memseg_invert(p, 0) (but nothing else on the memseg); out of
- *    memory, it drops every pair of the memseg: the segment is then written
- *    without pairs (its phrases are then read from positions). */
+ *  - ls_memseg_invert(): its tokens (on failure its passages stay, empty
+ *    and deleted), right after its records: a document's tokens follow
+ *    those of the document added before it. */
 int ls_memseg_add_records(ls_memseg *m, ls_prep *p, int *replaced, ls_err *err);
-int ls_memseg_invert(ls_memseg *m, const ls_prep *p, int with_pairs, ls_err *err);
-void ls_memseg_add_pairs(ls_memseg *m, const ls_prep *preps, size_t n);
-/* Write the memseg (until its reset) without pairs: what
- * ls_memseg_add_pairs() does when memory runs out. */
+int ls_memseg_invert(ls_memseg *m, const ls_prep *p, ls_err *err);
+/* Write the memseg (until its reset) without pairs: what the flush does
+ * when memory for them runs out (the segment's phrases are then read from
+ * positions). For tests. */
 void ls_memseg_drop_pairs(ls_memseg *m);
 size_t ls_memseg_max_passage(const ls_memseg *m);
 
@@ -132,6 +123,14 @@ size_t ls_memseg_max_passage(const ls_memseg *m);
  * if not. */
 int ls_memseg_find(const ls_memseg *m, const char *id, size_t id_len, uint32_t *first,
                    uint32_t *count);
+/* The passages of the last document added with this id, deleted or not
+ * (a writer that keeps its own bitmap of a memseg being flushed). */
+int ls_memseg_lookup(const ls_memseg *m, const char *id, size_t id_len, uint32_t *first,
+                     uint32_t *count);
+/* The bitmap of deleted passages (ls_memseg_passages() bits), and how
+ * many passages and documents it deletes. */
+const uint64_t *ls_memseg_deleted(const ls_memseg *m);
+void ls_memseg_deletions(const ls_memseg *m, uint32_t *passages, uint32_t *docs);
 /* Delete a document found by ls_memseg_find(). */
 void ls_memseg_delete_doc(ls_memseg *m, uint32_t first, uint32_t count);
 

@@ -7,15 +7,10 @@
  * writer's thread while it waits) -> DONE (analyzed) -> consumed -> FREE.
  * The writer fills batch `head`, batches are taken in order from `work`,
  * the writer consumes from `tail`; all three move forward around the ring.
- *
- * While it consumes, the writer's thread may post one job (the inversion
- * of the pairs of the documents it is adding): the worker takes it before
- * its next document, and the writer joins it before it goes on.
  */
 #include "index/pipeline.h"
 
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +19,6 @@
 #define BATCH_BYTES (256u << 10)
 
 enum { B_FREE, B_FILLING, B_QUEUED, B_ANALYZING, B_DONE };
-enum { JOB_NONE, JOB_POSTED, JOB_RUNNING, JOB_DONE };
 
 typedef struct batch {
     int state;
@@ -51,40 +45,15 @@ struct ls_pipeline {
     srch_analyzer *an;        /* the worker's */
     srch_analyzer *own_an;    /* the writer thread's (not owned), or NULL */
     size_t max_passage_bytes;
-    /* a job posted by the consumer (ls_pipeline_post) */
-    void (*job_fn)(void *arg);
-    void *job_arg;
-    int job_state;            /* JOB_*, under mu */
-    atomic_int job_waiting;   /* JOB_POSTED, read without the lock */
     ls_consume_fn consume;
     void *ctx;
     size_t pending;
 };
 
-/* Run the posted job, if it is still waiting; called with mu held. */
-static void take_job(ls_pipeline *pl)
-{
-    if (pl->job_state != JOB_POSTED)
-        return;
-    pl->job_state = JOB_RUNNING;
-    atomic_store_explicit(&pl->job_waiting, 0, memory_order_relaxed);
-    pthread_mutex_unlock(&pl->mu);
-    pl->job_fn(pl->job_arg);
-    pthread_mutex_lock(&pl->mu);
-    pl->job_state = JOB_DONE;
-    pthread_cond_broadcast(&pl->cv);
-}
-
-/* Analyze every document of batch b with analyzer an; the worker takes a
- * posted job between two documents. */
-static void analyze_batch(ls_pipeline *pl, batch *b, srch_analyzer *an, int worker)
+/* Analyze every document of batch b with analyzer an. */
+static void analyze_batch(ls_pipeline *pl, batch *b, srch_analyzer *an)
 {
     for (size_t i = 0; i < b->ndocs; i++) {
-        if (worker && atomic_load_explicit(&pl->job_waiting, memory_order_relaxed)) {
-            pthread_mutex_lock(&pl->mu);
-            take_job(pl);
-            pthread_mutex_unlock(&pl->mu);
-        }
         ls_err err;
         ls_prep_analyze(&b->preps[i], an, &b->docs[i], pl->max_passage_bytes, &err);
     }
@@ -92,37 +61,16 @@ static void analyze_batch(ls_pipeline *pl, batch *b, srch_analyzer *an, int work
 
 /* Take batch `work` (queued) and analyze it; called with mu held, which
  * is released meanwhile. */
-static void analyze_next(ls_pipeline *pl, srch_analyzer *an, int worker)
+static void analyze_next(ls_pipeline *pl, srch_analyzer *an)
 {
     batch *b = &pl->ring[pl->work % RING];
     b->state = B_ANALYZING;
     pl->work++;
     pthread_mutex_unlock(&pl->mu);
-    analyze_batch(pl, b, an, worker);
+    analyze_batch(pl, b, an);
     pthread_mutex_lock(&pl->mu);
     b->state = B_DONE;
     pthread_cond_broadcast(&pl->cv);
-}
-
-void ls_pipeline_post(ls_pipeline *pl, void (*fn)(void *arg), void *arg)
-{
-    pthread_mutex_lock(&pl->mu);
-    pl->job_fn = fn;
-    pl->job_arg = arg;
-    pl->job_state = JOB_POSTED;
-    atomic_store_explicit(&pl->job_waiting, 1, memory_order_relaxed);
-    pthread_cond_broadcast(&pl->cv);
-    pthread_mutex_unlock(&pl->mu);
-}
-
-void ls_pipeline_join(ls_pipeline *pl)
-{
-    pthread_mutex_lock(&pl->mu);
-    take_job(pl);   /* not taken yet: run it here */
-    while (pl->job_state == JOB_RUNNING)
-        pthread_cond_wait(&pl->cv, &pl->mu);
-    pl->job_state = JOB_NONE;
-    pthread_mutex_unlock(&pl->mu);
 }
 
 static void *worker(void *arg)
@@ -130,16 +78,11 @@ static void *worker(void *arg)
     ls_pipeline *pl = arg;
     pthread_mutex_lock(&pl->mu);
     for (;;) {
-        while (!pl->stop && pl->ring[pl->work % RING].state != B_QUEUED &&
-               pl->job_state != JOB_POSTED)
+        while (!pl->stop && pl->ring[pl->work % RING].state != B_QUEUED)
             pthread_cond_wait(&pl->cv, &pl->mu);
         if (pl->stop)
             break;
-        if (pl->job_state == JOB_POSTED) {
-            take_job(pl);
-            continue;
-        }
-        analyze_next(pl, pl->an, 1);
+        analyze_next(pl, pl->an);
     }
     pthread_mutex_unlock(&pl->mu);
     return NULL;
@@ -224,7 +167,7 @@ static int consume_one(ls_pipeline *pl)
         /* rather than wait, analyze the next batch nobody has taken */
         batch *q = &pl->ring[pl->work % RING];
         if (pl->own_an && pl->work < pl->head && q->state == B_QUEUED) {
-            analyze_next(pl, pl->own_an, 0);
+            analyze_next(pl, pl->own_an);
             continue;
         }
         pthread_cond_wait(&pl->cv, &pl->mu);

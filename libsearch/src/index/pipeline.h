@@ -48,13 +48,6 @@ int ls_pipeline_drain(ls_pipeline *pl);
 /* Forget every queued document without consuming it. */
 void ls_pipeline_discard(ls_pipeline *pl);
 
-/* From the consumer: run fn(arg) in the worker (which takes it between two
- * documents it analyzes) while the caller goes on; ls_pipeline_join()
- * returns once it has run (running it in the caller's thread if the
- * worker has not taken it yet). One job at a time. */
-void ls_pipeline_post(ls_pipeline *pl, void (*fn)(void *arg), void *arg);
-void ls_pipeline_join(ls_pipeline *pl);
-
 /* Documents queued and not yet consumed. */
 size_t ls_pipeline_pending(const ls_pipeline *pl);
 

@@ -71,7 +71,7 @@ int ls_segw_open_half(ls_segment_writer *h, const char *tmp_dir, ls_err *err)
         h->files[k].fd = -1;
     for (int k = 0; k < 3; k++) {
         int rc = tmp_dir ? ls_wfile_open_tmp(&h->files[k], tmp_dir, err)
-                         : ls_wfile_open_mem(&h->files[k], err);
+                         : ls_wfile_open_mem(&h->files[k], 0, err);
         if (rc != SRCH_OK) {
             ls_segw_free_half(h);
             return rc;

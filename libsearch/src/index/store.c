@@ -55,6 +55,28 @@ int ls_store_writer_init(ls_store_writer *w, ls_wfile *f)
     return SRCH_OK;
 }
 
+void ls_store_writer_reset(ls_store_writer *w)
+{
+    ls_wfile *f = w->f;
+    void *z = w->zctx;
+    ls_buf_free(&w->praw);
+    ls_buf_free(&w->draw);
+    ls_buf_free(&w->pidx);
+    ls_buf_free(&w->didx);
+    ls_buf_free(&w->iidx);
+    ls_buf_free(&w->ids);
+    ls_buf_free(&w->zbuf);
+    memset(w, 0, sizeof *w);
+    w->f = f;
+    w->zctx = z;
+}
+
+size_t ls_store_writer_bytes(const ls_store_writer *w)
+{
+    return w->praw.cap + w->draw.cap + w->pidx.cap + w->didx.cap + w->iidx.cap + w->ids.cap +
+           w->zbuf.cap;
+}
+
 void ls_store_writer_free(ls_store_writer *w)
 {
     ls_buf_free(&w->praw);
@@ -277,6 +299,50 @@ int ls_store_append(ls_store_writer *w, const ls_store *in, ls_err *err)
     w->npblocks += in->npblocks;
     w->ndblocks += in->ndblocks;
     return w->f->rc;
+}
+
+/* A copy of buffer b into c (empty). */
+static int buf_copy(ls_buf *c, const ls_buf *b)
+{
+    memset(c, 0, sizeof *c);
+    return ls_buf_add(c, b->p, b->len);
+}
+
+int ls_store_writer_copy(ls_store_writer *w, const ls_store_writer *from, ls_wfile *from_file)
+{
+    if (w->f->rc != SRCH_OK || ls_wfile_offset(w->f) != ls_wfile_offset(from_file) - from_file->len)
+        return w->f->rc ? w->f->rc : ls_err_set(w->f->err, SRCH_ERROR, "store copied amiss");
+    if (ls_wfile_copy(w->f, from_file) != SRCH_OK)
+        return w->f->rc;
+    ls_buf bufs[6];
+    const ls_buf *src[6] = {&from->praw, &from->draw, &from->pidx, &from->didx, &from->iidx,
+                            &from->ids};
+    ls_buf *dst[6] = {&w->praw, &w->draw, &w->pidx, &w->didx, &w->iidx, &w->ids};
+    int bad = 0;
+    for (int k = 0; k < 6; k++)
+        bad |= buf_copy(&bufs[k], src[k]);
+    if (bad) {
+        for (int k = 0; k < 6; k++)
+            ls_buf_free(&bufs[k]);
+        return oom(w);
+    }
+    for (int k = 0; k < 6; k++) {
+        ls_buf_free(dst[k]);
+        *dst[k] = bufs[k];
+    }
+    w->npassages = from->npassages;
+    w->ndocs = from->ndocs;
+    w->npblocks = from->npblocks;
+    w->ndblocks = from->ndblocks;
+    w->pblock_first = from->pblock_first;
+    w->dblock_first = from->dblock_first;
+    w->pblock_base = from->pblock_base;
+    w->dblock_base = from->dblock_base;
+    memcpy(w->cur_id, from->cur_id, from->cur_id_len);
+    w->cur_id_len = from->cur_id_len;
+    memcpy(w->ent_id, from->ent_id, from->ent_id_len);
+    w->ent_id_len = from->ent_id_len;
+    return SRCH_OK;
 }
 
 int ls_store_finish(ls_store_writer *w)

@@ -85,6 +85,12 @@ typedef struct ls_store_writer {
 
 int ls_store_writer_init(ls_store_writer *w, ls_wfile *f);
 void ls_store_writer_free(ls_store_writer *w);
+/* Forget everything added (the file is the caller's to reset); keeps the
+ * compressor. */
+void ls_store_writer_reset(ls_store_writer *w);
+/* The memory the writer's buffers hold (not its compressor's, a fixed
+ * megabyte or so). */
+size_t ls_store_writer_bytes(const ls_store_writer *w);
 
 /* A document's record; its passages follow with ls_store_add_passage(). */
 typedef struct ls_doc_rec {
@@ -106,6 +112,15 @@ int ls_store_add_doc(ls_store_writer *w, const ls_doc_rec *d);
 int ls_store_add_passage(ls_store_writer *w, uint32_t number, uint32_t start, uint32_t end,
                          const char *stored, size_t stored_len);
 int ls_store_finish(ls_store_writer *w);
+
+/* A store built in memory before its segment is written (a writer's
+ * memseg): the writer's file is a memory scratch writer whose offsets
+ * start after a file header (ls_wfile_open_mem(.., LS_HEADER_SIZE)).
+ * ls_store_writer_copy() makes w, a writer of a new store file with
+ * nothing added yet, hold what `from` holds (the bytes of from_file, its
+ * file, and its pending records and indexes), `from` unchanged: w then
+ * goes on, or finishes, as `from` would. */
+int ls_store_writer_copy(ls_store_writer *w, const ls_store_writer *from, ls_wfile *from_file);
 
 typedef struct ls_store ls_store;
 /* Append every document and passage of store `in`, in order, after those

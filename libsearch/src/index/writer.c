@@ -17,12 +17,14 @@
  * commits of their own.
  */
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "analysis/analyzer.h"
 #include "index/idfilter.h"
 #include "index/manifest.h"
 #include "index/memseg.h"
@@ -37,6 +39,25 @@
 
 #define DEFAULT_RAM (64u << 20)
 #define DEFAULT_PASSAGE 4096
+
+/* A memseg being written by a thread of its own while the writer fills
+ * the next one (a writer with a pipeline): its documents are in the view
+ * from the hand-off on; deletions of them go to `del` until the segment
+ * joins the view (reap_flush()). */
+typedef struct bg_flush {
+    ls_memseg *mem;           /* NULL: none */
+    int running;              /* the thread is started */
+    int failed;               /* it failed: mem is flushed again, here,
+                                 before anything after it */
+    pthread_t thread;
+    uint64_t id;
+    const char *dir;
+    int durable;
+    int rc;
+    ls_err err;
+    ls_segment_meta meta;
+    ls_deletes *del;          /* its deletions (NULL: none), the writer's */
+} bg_flush;
 
 typedef struct wseg {
     ls_segment *seg;
@@ -58,10 +79,12 @@ struct srch_index {
     ls_policy policy;
     srch_analyzer *an;
     ls_memseg *mem;
+    ls_memseg *spare;         /* for the next hand-off, or NULL */
+    bg_flush bg;
+    size_t retry_at;          /* after a failed flush: the memseg's size at
+                                 which to try again */
     ls_pipeline *pipe;        /* background analysis, or NULL */
     ls_prep prep;             /* analysis in the calling thread */
-    struct pending_delete *pd;   /* consume_prepared()'s, one per document */
-    size_t pd_cap;
     ls_manifest man;          /* last commit */
     wseg *segs;
     size_t nsegs, cap;
@@ -212,12 +235,16 @@ SRCH_API void srch_index_close(srch_index *ix)
         srch_index_rollback(ix);
     ls_pipeline_free(ix->pipe);
     ls_prep_free(&ix->prep);
-    free(ix->pd);
     ls_idfilter_free(&ix->all_ids);
     for (size_t i = 0; i < ix->nsegs; i++)
         wseg_release(&ix->segs[i]);
     free(ix->segs);
+    if (ix->bg.running)
+        pthread_join(ix->bg.thread, NULL);
+    ls_memseg_free(ix->bg.mem);
+    ls_deletes_unref(ix->bg.del);
     ls_memseg_free(ix->mem);
+    ls_memseg_free(ix->spare);
     srch_analyzer_free(ix->an);
     ls_manifest_free(&ix->man);
     ls_lock_release(ix->lock_fd);
@@ -226,6 +253,14 @@ SRCH_API void srch_index_close(srch_index *ix)
 }
 
 static int consume_prepared(void *ctx, ls_prep *preps, size_t n);
+
+static int new_memseg(srch_index *ix, ls_memseg **out)
+{
+    int rc = ls_memseg_new(out, ix->man.max_passage_bytes, &ix->err);
+    if (rc == SRCH_OK)
+        ls_memseg_set_pairs(*out, ls_pairs_for(ix->man.language));
+    return rc;
+}
 
 SRCH_API int srch_index_open(srch_index **out, const char *path, const srch_index_options *opts)
 {
@@ -309,14 +344,19 @@ SRCH_API int srch_index_open(srch_index **out, const char *path, const srch_inde
         if ((rc = open_committed_segments(ix)) != SRCH_OK)
             goto fail;
     }
-    if ((rc = ls_memseg_new(&ix->mem, ix->man.max_passage_bytes, &ix->err)) == SRCH_OK)
-        ls_memseg_set_pairs(ix->mem, ls_pairs_for(ix->man.language));
+    if ((rc = new_memseg(ix, &ix->mem)) != SRCH_OK)
+        goto fail;
     if (rc != SRCH_OK)
         goto fail;
     if (opts->threads == 2 || (opts->threads == 0 && sysconf(_SC_NPROCESSORS_ONLN) > 1))
         if ((rc = ls_pipeline_new(&ix->pipe, ix->man.language, ix->man.max_passage_bytes,
                                   ix->an, consume_prepared, ix, &ix->err)) != SRCH_OK)
             goto fail;
+    /* with a pipeline, the worker analyzes most documents: this thread's
+     * analyzer, which helps only when the worker falls behind, makes do
+     * with smaller caches (they count in the writer's memory) */
+    if (ix->pipe)
+        ls_analyzer_shrink_caches(ix->an, 2);
     remove_unreferenced(ix);
     *out = ix;
     return SRCH_OK;
@@ -341,9 +381,11 @@ static ls_deletes *writable_deletes(wseg *w)
 }
 
 typedef struct found {
-    size_t seg;
+    size_t seg;               /* BG_SEG: the memseg being flushed */
     uint32_t first, count;
 } found;
+
+#define BG_SEG SIZE_MAX
 
 /* The writer-wide id filter, (re)built when missing or overfull. */
 static int ensure_all_ids(srch_index *ix)
@@ -371,6 +413,10 @@ static int find_id(srch_index *ix, const char *id, size_t id_len, found *hits, s
     key[0] = LS_FIELD_ID;
     memcpy(key + 1, id, id_len);
     *nhits = 0;
+    uint32_t first, count;
+    if (ix->bg.mem && ls_memseg_lookup(ix->bg.mem, id, id_len, &first, &count) &&
+        !ls_deleted(ix->bg.del, first))
+        hits[(*nhits)++] = (found){BG_SEG, first, count};
     uint64_t h = ls_idfilter_hash(id, id_len);
     if (ix->nsegs == 0)
         return SRCH_OK;
@@ -434,15 +480,24 @@ static int prepare_delete(srch_index *ix, const char *id, size_t id_len, pending
     int rc = find_id(ix, id, id_len, pd->hits, 16, &pd->n);
     if (rc != SRCH_OK)
         return rc;
-    for (size_t i = 0; i < pd->n; i++)
-        if (!writable_deletes(&ix->segs[pd->hits[i].seg]))
+    for (size_t i = 0; i < pd->n; i++) {
+        if (pd->hits[i].seg == BG_SEG) {
+            if (!ix->bg.del && !(ix->bg.del = ls_deletes_new(ls_memseg_passages(ix->bg.mem))))
+                return ls_err_set(&ix->err, SRCH_ENOMEM, "out of memory deleting '%s'", id);
+        } else if (!writable_deletes(&ix->segs[pd->hits[i].seg])) {
             return ls_err_set(&ix->err, SRCH_ENOMEM, "out of memory deleting '%s'", id);
+        }
+    }
     return SRCH_OK;
 }
 
 static void apply_delete(srch_index *ix, const pending_delete *pd)
 {
     for (size_t i = 0; i < pd->n; i++) {
+        if (pd->hits[i].seg == BG_SEG) {
+            ls_deletes_mark(ix->bg.del, pd->hits[i].first, pd->hits[i].count);
+            continue;
+        }
         wseg *w = &ix->segs[pd->hits[i].seg];
         ls_deletes_mark(w->del, pd->hits[i].first, pd->hits[i].count);
         w->del_dirty = 1;
@@ -454,36 +509,169 @@ static void add_to_filter(void *ctx, const char *id, size_t len)
     ls_idfilter_add_id(ctx, id, len);
 }
 
-/* Write the memseg as a new (uncommitted) segment of the view. */
-static int flush(srch_index *ix)
+/* Add a flushed segment (its deletions in del) to the view. The memseg it
+ * was written from is reset, its ids in the writer's filter first (from
+ * its records: the segment's own pages are not read). */
+static int adopt_segment(srch_index *ix, ls_memseg *mem, const ls_segment_meta *meta,
+                         ls_deletes *del)
 {
-    if (ls_memseg_docs(ix->mem) == 0)
-        return SRCH_OK;
     wseg w = {0};
-    uint64_t id = ix->man.next_segment;
-    int rc = ls_memseg_flush(ix->mem, ix->dir, id, ix->durable, ix->pipe ? 2 : 1, &w.meta,
-                             &w.del, &ix->err);
-    if (rc != SRCH_OK)
-        return rc;
+    w.meta = *meta;
+    w.del = del;
+    int rc;
     if ((rc = ls_segment_open(&w.seg, ix->dir, &w.meta, 0, &ix->err)) != SRCH_OK ||
         (rc = push_seg(ix, &w)) != SRCH_OK) {
         ls_segment_unref(w.seg);
-        ls_deletes_unref(w.del);
-        remove_segment_files(ix->dir, id);
+        ls_deletes_unref(del);
+        remove_segment_files(ix->dir, meta->id);
         return rc;
     }
-    ix->segs[ix->nsegs - 1].del_dirty = w.del != NULL;
-    ix->man.next_segment++;
-    /* the new ids join the writer-wide filter, from the memseg's records
-     * (the segment's own pages are not read) */
+    ix->segs[ix->nsegs - 1].del_dirty = del != NULL;
     if (ix->all_ids.bits)
-        ls_memseg_each_id(ix->mem, add_to_filter, &ix->all_ids);
-    ls_memseg_reset(ix->mem);
+        ls_memseg_each_id(mem, add_to_filter, &ix->all_ids);
+    ls_memseg_reset(mem);
     /* what opening the new segment read need not stay in our RSS: the
      * pages fault back in when used */
     for (int k = 0; k < LS_SEGMENT_FILES; k++)
         ls_map_release(&w.seg->maps[k]);
     return SRCH_OK;
+}
+
+static void *bg_main(void *arg)
+{
+    bg_flush *b = arg;
+    ls_deletes *del;
+    b->rc = ls_memseg_flush(b->mem, b->dir, b->id, b->durable, 2, &b->meta, &del, &b->err);
+    ls_deletes_unref(del);   /* b->del has them, and the writer's since */
+    return NULL;
+}
+
+/* The background flush is over (or was never started): its segment is in
+ * the view and its memseg the spare. A failed one is flushed again here;
+ * when that fails too its documents stay where they are, for a retry. */
+static int reap_flush(srch_index *ix)
+{
+    bg_flush *b = &ix->bg;
+    if (!b->mem)
+        return SRCH_OK;
+    if (b->running) {
+        pthread_join(b->thread, NULL);
+        b->running = 0;
+        if (b->rc != SRCH_OK) {
+            b->failed = 1;
+            ls_err_set(&ix->err, b->rc, "%s", b->err.msg);
+        }
+    }
+    if (b->failed) {
+        ls_deletes *del;
+        int rc = ls_memseg_flush(b->mem, ix->dir, b->id, ix->durable, ix->pipe ? 2 : 1, &b->meta,
+                                 &del, &ix->err);
+        if (rc != SRCH_OK)
+            return rc;
+        ls_deletes_unref(del);
+        b->failed = 0;
+    }
+    int rc = adopt_segment(ix, b->mem, &b->meta, b->del);
+    b->del = NULL;
+    if (rc != SRCH_OK) {
+        /* the segment is lost but its documents are not: flush again */
+        b->failed = 1;
+        return rc;
+    }
+    ix->spare = b->mem;
+    b->mem = NULL;
+    return SRCH_OK;
+}
+
+/* Forget the background flush (rollback): its files go. */
+static void drop_flush(srch_index *ix)
+{
+    bg_flush *b = &ix->bg;
+    if (!b->mem)
+        return;
+    if (b->running) {
+        pthread_join(b->thread, NULL);
+        b->running = 0;
+    }
+    remove_segment_files(ix->dir, b->id);
+    ls_deletes_unref(b->del);
+    b->del = NULL;
+    b->failed = 0;
+    ls_memseg_reset(b->mem);
+    ix->spare = b->mem;
+    b->mem = NULL;
+}
+
+/* Write the memseg as a new (uncommitted) segment of the view: with
+ * background set (a writer with a pipeline, the budget spent), by a thread
+ * of its own while a spare memseg takes the next documents; else here. A
+ * background flush still running is waited for first: segments join the
+ * view in the order of their documents. */
+static int flush(srch_index *ix, int background)
+{
+    int rc = reap_flush(ix);
+    if (rc != SRCH_OK || ls_memseg_docs(ix->mem) == 0)
+        return rc;
+    uint64_t id = ix->man.next_segment;
+    if (background && (ix->spare || new_memseg(ix, &ix->spare) == SRCH_OK)) {
+        bg_flush *b = &ix->bg;
+        ls_memseg *mem = ix->mem;
+        ls_deletes *del = NULL;
+        uint32_t np = ls_memseg_passages(mem), ndel, ndel_docs;
+        ls_memseg_deletions(mem, &ndel, &ndel_docs);
+        if (ndel) {   /* the writer's copy of its deletions */
+            if (!(del = ls_deletes_new(np)))
+                return ls_err_set(&ix->err, SRCH_ENOMEM, "out of memory flushing");
+            memcpy(del->words, ls_memseg_deleted(mem), ((size_t)np + 63) / 64 * 8);
+            del->count = ndel;
+            del->docs = ndel_docs;
+        }
+        memset(b, 0, sizeof *b);
+        b->mem = mem;
+        b->id = id;
+        b->dir = ix->dir;
+        b->durable = ix->durable;
+        b->del = del;
+        ix->mem = ix->spare;
+        ix->spare = NULL;
+        ix->man.next_segment++;
+        if (pthread_create(&b->thread, NULL, bg_main, b) == 0) {
+            b->running = 1;
+            return SRCH_OK;
+        }
+        b->failed = 1;   /* no thread: here, then */
+        return reap_flush(ix);
+    }
+    ls_segment_meta meta;
+    ls_deletes *del;
+    if ((rc = ls_memseg_flush(ix->mem, ix->dir, id, ix->durable, ix->pipe ? 2 : 1, &meta, &del,
+                              &ix->err)) != SRCH_OK)
+        return rc;
+    if ((rc = adopt_segment(ix, ix->mem, &meta, del)) == SRCH_OK)
+        ix->man.next_segment++;
+    return rc;
+}
+
+/* After a document: flush if the budget is spent. While a background
+ * flush runs, the next memseg may fill up to a quarter of the budget, then
+ * waits for it: what the writer holds, the flush's own arrays included,
+ * stays within about 1.5 times the budget. */
+static int check_budget(srch_index *ix)
+{
+    size_t bytes = ls_memseg_bytes(ix->mem);
+    if (ix->bg.running && bytes >= ix->ram_budget / 8) {
+        int rc = reap_flush(ix);
+        if (rc != SRCH_OK)
+            return rc;
+    }
+    if (bytes < ix->ram_budget || bytes < ix->retry_at)
+        return SRCH_OK;
+    int rc = flush(ix, ix->pipe != NULL);
+    /* failed (a full disk, say): the documents wait in memory, and the
+     * next try comes once another eighth of the budget has come in, not
+     * at every document */
+    ix->retry_at = rc == SRCH_OK ? 0 : bytes + ix->ram_budget / 8;
+    return rc;
 }
 
 static int check_doc(srch_index *ix, const srch_document *doc)
@@ -524,83 +712,18 @@ static int add_prepared(srch_index *ix, ls_prep *pr)
         return rc;
     apply_delete(ix, &pd);
     ix->dirty = 1;
-    if (ls_memseg_bytes(ix->mem) >= ix->ram_budget)
-        return flush(ix);
-    return SRCH_OK;
+    return check_budget(ix);
 }
 
-/* The pairs of a chunk of documents, inverted by the analysis worker. */
-typedef struct pair_job {
-    ls_memseg *mem;
-    const ls_prep *preps;
-    size_t n;
-} pair_job;
-
-static void run_pair_job(void *arg)
-{
-    pair_job *j = arg;
-    ls_memseg_add_pairs(j->mem, j->preps, j->n);
-}
-
-/* Documents consumed together, at most this much text: the RAM budget is
- * checked after each chunk. */
-#define CHUNK_BYTES (64u << 10)
-
-/* Add documents analyzed by the pipeline, a chunk at a time: their records
- * (numbering their passages), then, while the analysis worker inverts
- * their pairs, their other terms here; the replaced documents of the
- * segments are deleted once a document is in. */
+/* Add documents analyzed by the pipeline, in order. */
 static int consume_prepared(void *ctx, ls_prep *preps, size_t n)
 {
     srch_index *ix = ctx;
     int first = SRCH_OK;
-    for (size_t lo = 0, hi; lo < n; lo = hi) {
-        size_t bytes = 0;
-        for (hi = lo; hi < n && (hi == lo || bytes < CHUNK_BYTES); hi++)
-            bytes += preps[hi].doc->text_len;
-        if (hi - lo > ix->pd_cap) {
-            pending_delete *v = realloc(ix->pd, (hi - lo) * sizeof *v);
-            if (!v) {   /* one at a time, then */
-                for (size_t i = lo; i < n; i++) {
-                    int rc = add_prepared(ix, &preps[i]);
-                    if (rc != SRCH_OK && first == SRCH_OK)
-                        first = rc;
-                }
-                return first;
-            }
-            ix->pd = v;
-            ix->pd_cap = hi - lo;
-        }
-        int added = 0;
-        for (size_t i = lo; i < hi; i++) {
-            ls_prep *pr = &preps[i];
-            int replaced;
-            pr->added = 0;
-            int rc = prepare_delete(ix, pr->doc->id, strlen(pr->doc->id), &ix->pd[i - lo]);
-            if (rc == SRCH_OK)
-                rc = ls_memseg_add_records(ix->mem, pr, &replaced, &ix->err);
-            if (rc != SRCH_OK && first == SRCH_OK)
-                first = rc;
-            added |= pr->added;
-        }
-        pair_job job = {ix->mem, preps + lo, hi - lo};
-        ls_pipeline_post(ix->pipe, run_pair_job, &job);
-        for (size_t i = lo; i < hi; i++) {
-            if (!preps[i].added)
-                continue;
-            int rc = ls_memseg_invert(ix->mem, &preps[i], 0, &ix->err);
-            if (rc == SRCH_OK)
-                apply_delete(ix, &ix->pd[i - lo]);
-            else if (first == SRCH_OK)
-                first = rc;
-        }
-        ls_pipeline_join(ix->pipe);
-        ix->dirty |= added;
-        if (ls_memseg_bytes(ix->mem) >= ix->ram_budget) {
-            int rc = flush(ix);
-            if (rc != SRCH_OK && first == SRCH_OK)
-                first = rc;
-        }
+    for (size_t i = 0; i < n; i++) {
+        int rc = add_prepared(ix, &preps[i]);
+        if (rc != SRCH_OK && first == SRCH_OK)
+            first = rc;
     }
     return first;
 }
@@ -654,6 +777,7 @@ SRCH_API int srch_index_delete(srch_index *ix, const char *id)
         return rc;
     uint32_t first, count;
     int in_mem = ls_memseg_find(ix->mem, id, id_len, &first, &count);
+    /* (the memseg being flushed, if any, is one of the segments for this) */
     if (pd.n == 0 && !in_mem)
         return ls_err_set(&ix->err, SRCH_ENOTFOUND, "no document '%s'", id);
     apply_delete(ix, &pd);
@@ -877,7 +1001,7 @@ SRCH_API int srch_index_commit(srch_index *ix)
         return rc;
     if (!ix->dirty)
         return SRCH_OK;
-    rc = flush(ix);
+    rc = flush(ix, 0);
     if (rc == SRCH_OK)
         rc = write_commit(ix, &committed);
     /* The changes are committed: a failed automatic merge (a full disk, say)
@@ -894,6 +1018,7 @@ SRCH_API int srch_index_rollback(srch_index *ix)
         return ls_err_set(NULL, SRCH_EINVAL, "srch_index_rollback: NULL index");
     if (ix->pipe)
         ls_pipeline_discard(ix->pipe);
+    drop_flush(ix);
     size_t k = 0;
     for (size_t i = 0; i < ix->nsegs; i++) {
         wseg *w = &ix->segs[i];

@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -23,22 +24,39 @@
 #define WBUF_SIZE (1 << 16)
 #define WRITEBACK_STEP ((uint64_t)4 << 20)
 
-static long fault_countdown;
-static int fault_errno;
+/* Writes and fsyncs of every thread count down together. */
+static _Atomic long fault_countdown;
+static _Atomic int fault_errno, fault_sticky;
 
 void ls_io_fail_after(long n, int err)
 {
-    fault_countdown = n;
     fault_errno = err;
+    fault_sticky = 0;
+    fault_countdown = n;
+}
+
+void ls_io_fail_from(long n, int err)
+{
+    fault_errno = err;
+    fault_sticky = 1;
+    fault_countdown = n;
 }
 
 static int fault_now(void)
 {
-    if (fault_countdown > 0 && --fault_countdown == 0) {
-        errno = fault_errno;
-        return 1;
-    }
-    return 0;
+    long c = atomic_load(&fault_countdown);
+    do {
+        if (c <= 0)
+            return 0;
+        if (c == 1 && fault_sticky) {   /* it stays at 1: every later one fails */
+            errno = fault_errno;
+            return 1;
+        }
+    } while (!atomic_compare_exchange_weak(&fault_countdown, &c, c - 1));
+    if (c != 1)
+        return 0;
+    errno = fault_errno;
+    return 1;
 }
 
 static int write_all(int fd, const unsigned char *p, size_t n)
@@ -137,13 +155,14 @@ int ls_wfile_open(ls_wfile *w, const char *path, uint32_t magic, uint64_t owner,
     return ls_wfile_write(w, h, sizeof h);
 }
 
-int ls_wfile_open_mem(ls_wfile *w, ls_err *err)
+int ls_wfile_open_mem(ls_wfile *w, uint64_t base, ls_err *err)
 {
     memset(w, 0, sizeof *w);
     w->fd = -1;
     w->err = err;
     w->mem = 1;
-    w->cap = 1 << 20;
+    w->flushed = base;
+    w->cap = 16 << 10;
     if (!(w->buf = ls_big_alloc(w->cap))) {
         w->cap = 0;
         return w->rc = ls_err_set(err, SRCH_ENOMEM, "out of memory writing a segment");
@@ -170,12 +189,11 @@ int ls_wfile_open_tmp(ls_wfile *w, const char *dir, ls_err *err)
 
 int ls_wfile_copy(ls_wfile *dst, ls_wfile *src)
 {
-    if (src->rc != SRCH_OK)
-        return ls_err_set(dst->err, src->rc, "%s", "writing a segment failed");
+    if (src->rc != SRCH_OK || (!src->mem && flush_buf(src) != SRCH_OK))   /* its own message */
+        return ls_err_set(dst->err, src->rc, "%s",
+                          src->err && src->err->msg[0] ? src->err->msg : "writing a segment failed");
     if (src->mem)
         return ls_wfile_write(dst, src->buf, src->len);
-    if (flush_buf(src) != SRCH_OK)
-        return ls_err_set(dst->err, src->rc, "%s", "writing a segment failed");
     unsigned char *chunk = src->buf;   /* its buffer, now empty */
     for (uint64_t off = 0; off < src->flushed;) {
         size_t want = src->flushed - off < src->cap ? (size_t)(src->flushed - off) : src->cap;
@@ -207,17 +225,23 @@ void ls_wfile_scratch_free(ls_wfile *w)
     w->fd = -1;
 }
 
-/* A memory writer doubles its mapping (mremap: no copy, and the memory
- * goes back to the system when freed). */
-static int grow_mem(ls_wfile *w)
+/* A memory writer grows its mapping by a quarter, or to `need` bytes
+ * (ls_big_realloc(): no copy, and the memory goes back to the system when
+ * freed). */
+static int grow_mem(ls_wfile *w, size_t need)
 {
-    void *p = mremap(w->buf, w->cap, 2 * w->cap, MREMAP_MAYMOVE);
-    if (p == MAP_FAILED)
+    size_t cap = w->cap + w->cap / 4;
+    if (cap < need)
+        cap = need;
+    cap = (cap + 4095) & ~(size_t)4095;
+    void *p = ls_big_realloc(w->buf, w->cap, cap);
+    if (!p)
         return w->rc = ls_err_set(w->err, SRCH_ENOMEM, "out of memory writing a segment");
     w->buf = p;
-    w->cap *= 2;
+    w->cap = cap;
     return SRCH_OK;
 }
+
 
 int ls_wfile_write_slow(ls_wfile *w, const void *p, size_t n)
 {
@@ -225,7 +249,7 @@ int ls_wfile_write_slow(ls_wfile *w, const void *p, size_t n)
         return w->rc;
     const unsigned char *s = p;
     while (n) {
-        if (w->len == w->cap && (w->mem ? grow_mem(w) : flush_buf(w)) != SRCH_OK)
+        if (w->len == w->cap && (w->mem ? grow_mem(w, w->len + n) : flush_buf(w)) != SRCH_OK)
             return w->rc;
         size_t k = w->cap - w->len < n ? w->cap - w->len : n;
         memcpy(w->buf + w->len, s, k);
@@ -578,6 +602,29 @@ void ls_lock_release(int fd)
     }
 }
 
+#if defined(__SANITIZE_THREAD__)
+/* ThreadSanitizer takes an address that one thread unmapped and another
+ * mapped again for a race (it does not see the kernel order the two): the
+ * allocator's blocks, which it follows, serve such builds instead. */
+void *ls_big_alloc(size_t n)
+{
+    return calloc(1, n ? n : 1);
+}
+
+void ls_big_free(void *p, size_t n)
+{
+    (void)n;
+    free(p);
+}
+
+void *ls_big_realloc(void *p, size_t old, size_t n)
+{
+    unsigned char *q = realloc(p, n ? n : 1);
+    if (q && n > old)
+        memset(q + old, 0, n - old);
+    return q;
+}
+#else
 void *ls_big_alloc(size_t n)
 {
     void *p = mmap(NULL, n ? n : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -589,3 +636,12 @@ void ls_big_free(void *p, size_t n)
     if (p)
         munmap(p, n ? n : 1);
 }
+
+void *ls_big_realloc(void *p, size_t old, size_t n)
+{
+    if (!p)
+        return ls_big_alloc(n);
+    void *q = mremap(p, old ? old : 1, n ? n : 1, MREMAP_MAYMOVE);
+    return q == MAP_FAILED ? NULL : q;
+}
+#endif

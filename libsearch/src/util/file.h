@@ -62,10 +62,10 @@ static inline int ls_wfile_write(ls_wfile *w, const void *p, size_t n)
     return ls_wfile_write_slow(w, p, n);
 }
 /* Scratch writers, without header, whose bytes are then copied into a file
- * writer (ls_wfile_copy): in memory, or, for bounded memory, in an unnamed
- * temporary file of dir (nothing is left behind, even by a crash).
- * ls_wfile_scratch_free() releases either. */
-int ls_wfile_open_mem(ls_wfile *w, ls_err *err);
+ * writer (ls_wfile_copy): in memory (its offsets counting from base), or,
+ * for bounded memory, in an unnamed temporary file of dir (nothing is left
+ * behind, even by a crash). ls_wfile_scratch_free() releases either. */
+int ls_wfile_open_mem(ls_wfile *w, uint64_t base, ls_err *err);
 int ls_wfile_open_tmp(ls_wfile *w, const char *dir, ls_err *err);
 int ls_wfile_copy(ls_wfile *dst, ls_wfile *src);
 void ls_wfile_scratch_free(ls_wfile *w);
@@ -136,6 +136,10 @@ void ls_map_populate(const ls_map *m);
  * RSS. NULL when out of memory; ls_big_free(NULL, n) does nothing. */
 void *ls_big_alloc(size_t n);
 void ls_big_free(void *p, size_t n);
+/* Grow (or shrink) a block of ls_big_alloc() from old to n bytes, moving
+ * its pages rather than copying them (mremap); the bytes added read as 0.
+ * NULL when out of memory (the block is unchanged); p NULL: ls_big_alloc. */
+void *ls_big_realloc(void *p, size_t old, size_t n);
 
 /* Recompute and compare the CRC of a mapped file (ls_map_open() does it;
  * `search check` calls it again on demand). */
@@ -161,8 +165,11 @@ int64_t ls_file_size(const char *path);
 int ls_lock_acquire(const char *dir, int *fd, ls_err *err);
 void ls_lock_release(int fd);
 
-/* Fault injection for tests: the n-th write(2) or fsync(2) from now fails
- * with errno `err` (n = 0 disables). Not thread-safe; tests only. */
+/* Fault injection for tests: the n-th write(2) or fsync(2) from now, of
+ * any thread, fails with errno `err` (n = 0 disables); with
+ * ls_io_fail_from(), that one and every one after it, until reset. Tests
+ * only. */
 void ls_io_fail_after(long n, int err);
+void ls_io_fail_from(long n, int err);
 
 #endif
