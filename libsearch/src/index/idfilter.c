@@ -42,7 +42,7 @@ int ls_idfilter_maybe(const ls_idfilter *f, uint64_t h)
 int ls_idfilter_init(ls_idfilter *f, uint64_t capacity, ls_err *err)
 {
     f->nblocks = (size_t)(capacity * 16 / 512) + 1;
-    f->bits = calloc(f->nblocks * 8, sizeof *f->bits);
+    f->bits = ls_table_calloc(f->nblocks * 8, sizeof *f->bits);
     f->count = 0;
     f->capacity = capacity;
     if (!f->bits)

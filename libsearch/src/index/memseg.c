@@ -37,6 +37,16 @@ static int big_room(void *pp, size_t *cap, size_t need)
     return 0;
 }
 
+/* A table that is read before it is written (hash slots, counts), its
+ * pages written now (see ls_table_calloc()). */
+static void *big_table(size_t bytes)
+{
+    void *p = ls_big_alloc(bytes);
+    if (p)
+        memset(p, 0, bytes);
+    return p;
+}
+
 static void big_drop(void *p, size_t *cap)
 {
     ls_big_free(p, *cap);
@@ -117,7 +127,7 @@ static int vocab_init(vocab *v)
 {
     memset(v, 0, sizeof *v);
     v->mask = VOCAB_SLOTS - 1;
-    v->slots = ls_big_alloc(VOCAB_SLOTS * sizeof *v->slots);
+    v->slots = big_table(VOCAB_SLOTS * sizeof *v->slots);
     return v->slots ? 0 : -1;
 }
 
@@ -172,7 +182,7 @@ static inline void vocab_prefetch_rec(const vocab *v, uint32_t h)
 static int vocab_grow(vocab *v)
 {
     size_t cap = (v->mask + 1) * 2;
-    uint64_t *ns = ls_big_alloc(cap * sizeof *ns);
+    uint64_t *ns = big_table(cap * sizeof *ns);
     if (!ns)
         return -1;
     for (size_t i = 0; i <= v->mask; i++)
@@ -282,7 +292,7 @@ int ls_memseg_new(ls_memseg **out, size_t max_passage_bytes, ls_err *err)
         return ls_err_set(err, SRCH_ENOMEM, "out of memory creating the write buffer");
     m->ids_mask = ID_SLOTS - 1;
     m->sto.fd = -1;
-    if (vocab_init(&m->types) != 0 || !(m->ids = ls_big_alloc(ID_SLOTS * sizeof *m->ids)) ||
+    if (vocab_init(&m->types) != 0 || !(m->ids = big_table(ID_SLOTS * sizeof *m->ids)) ||
         ls_wfile_open_mem(&m->sto, LS_HEADER_SIZE, &m->sto_err) != SRCH_OK ||
         ls_store_writer_init(&m->sw, &m->sto) != SRCH_OK) {
         ls_memseg_free(m);
@@ -347,7 +357,7 @@ void ls_memseg_reset(ls_memseg *m)
 {
     vocab_reset(&m->types);
     uint64_t *ids;
-    if (m->ids_mask + 1 > ID_SLOTS && (ids = ls_big_alloc(ID_SLOTS * sizeof *ids)) != NULL) {
+    if (m->ids_mask + 1 > ID_SLOTS && (ids = big_table(ID_SLOTS * sizeof *ids)) != NULL) {
         ls_big_free(m->ids, (m->ids_mask + 1) * sizeof *m->ids);
         m->ids = ids;
         m->ids_mask = ID_SLOTS - 1;
@@ -587,7 +597,7 @@ static int grow_ids(ls_memseg *m)
     if ((m->ndocs + 1) * 4 <= (m->ids_mask + 1) * 3)   /* at most 3/4 full */
         return 0;
     size_t cap = (m->ids_mask + 1) * 2;
-    uint64_t *t = ls_big_alloc(cap * sizeof *t);
+    uint64_t *t = big_table(cap * sizeof *t);
     if (!t)
         return -1;
     for (size_t i = 0; i <= m->ids_mask; i++)
@@ -926,7 +936,7 @@ static sterm *sort_run(sort_of o, sterm *v, sterm *tmp, size_t n)
  * the array that holds the result. */
 static sterm *sort_terms(sort_of o, sterm *v, sterm *tmp, size_t n)
 {
-    uint32_t *end = n >= 4096 ? ls_big_alloc(SORT_BUCKETS * sizeof *end) : NULL;
+    uint32_t *end = n >= 4096 ? big_table(SORT_BUCKETS * sizeof *end) : NULL;
     if (!end)
         return sort_run(o, v, tmp, n);
     for (size_t i = 0; i < n; i++)
@@ -1032,49 +1042,49 @@ static size_t pair_key(const inversion *v, uint64_t k, unsigned char *key)
     return ls_pairs_key(key, (const char *)t1, l1, (const char *)t2, l2);
 }
 
-/* A table of the pairs of a flush: stem ranks -> pair number. */
+/* A table of the pairs of a flush: stem ranks -> pair number and count,
+ * in 16-byte slots (one cache line holds four). */
+typedef struct pair_slot {
+    uint64_t key;             /* key + 1 (0: empty) */
+    uint32_t idx, count;
+} pair_slot;
+
 typedef struct pair_table {
-    uint64_t *keys;           /* key + 1 (0: empty), mask + 1 of them */
-    uint32_t *idx;
+    pair_slot *slots;         /* mask + 1 of them */
     size_t mask, n;
     uint64_t *list;           /* number -> key */
-    uint32_t *counts;
-    size_t list_cap, counts_cap;
+    size_t list_cap;
 } pair_table;
 
 static void pair_table_free(pair_table *t)
 {
-    if (t->keys) {
-        ls_big_free(t->keys, (t->mask + 1) * sizeof *t->keys);
-        ls_big_free(t->idx, (t->mask + 1) * sizeof *t->idx);
-    }
+    if (t->slots)
+        ls_big_free(t->slots, (t->mask + 1) * sizeof *t->slots);
+    t->slots = NULL;
     big_drop(t->list, &t->list_cap);
-    big_drop(t->counts, &t->counts_cap);
+}
+
+static inline size_t pair_slot_of(const pair_table *t, uint64_t key)
+{
+    return ls_hash_mix(key + 1) & t->mask;
 }
 
 static int pair_table_grow(pair_table *t)
 {
-    size_t cap = t->keys ? (t->mask + 1) * 2 : 1 << 16;
-    uint64_t *k = ls_big_alloc(cap * sizeof *k);
-    uint32_t *x = k ? ls_big_alloc(cap * sizeof *x) : NULL;
-    if (!x) {
-        ls_big_free(k, cap * sizeof *k);
+    size_t cap = t->slots ? (t->mask + 1) * 2 : 1 << 16;
+    pair_slot *ns = big_table(cap * sizeof *ns);
+    if (!ns)
         return -1;
-    }
-    for (size_t i = 0; t->keys && i <= t->mask; i++)
-        if (t->keys[i]) {
-            size_t j = ls_hash_mix(t->keys[i]) & (cap - 1);
-            while (k[j])
+    for (size_t i = 0; t->slots && i <= t->mask; i++)
+        if (t->slots[i].key) {
+            size_t j = ls_hash_mix(t->slots[i].key) & (cap - 1);
+            while (ns[j].key)
                 j = (j + 1) & (cap - 1);
-            k[j] = t->keys[i];
-            x[j] = t->idx[i];
+            ns[j] = t->slots[i];
         }
-    if (t->keys) {
-        ls_big_free(t->keys, (t->mask + 1) * sizeof *t->keys);
-        ls_big_free(t->idx, (t->mask + 1) * sizeof *t->idx);
-    }
-    t->keys = k;
-    t->idx = x;
+    if (t->slots)
+        ls_big_free(t->slots, (t->mask + 1) * sizeof *t->slots);
+    t->slots = ns;
     t->mask = cap - 1;
     return 0;
 }
@@ -1083,70 +1093,91 @@ static int pair_table_grow(pair_table *t)
  * memory. */
 static uint32_t pair_table_add(pair_table *t, uint64_t key)
 {
-    if ((!t->keys || (t->n + 1) * 4 > (t->mask + 1) * 3) && pair_table_grow(t) != 0)
+    if ((!t->slots || (t->n + 1) * 4 > (t->mask + 1) * 3) && pair_table_grow(t) != 0)
         return UINT32_MAX;
-    size_t i = ls_hash_mix(key + 1) & t->mask;
-    for (; t->keys[i]; i = (i + 1) & t->mask)
-        if (t->keys[i] == key + 1) {
-            t->counts[t->idx[i]]++;
-            return t->idx[i];
+    size_t i = pair_slot_of(t, key);
+    for (; t->slots[i].key; i = (i + 1) & t->mask)
+        if (t->slots[i].key == key + 1) {
+            t->slots[i].count++;
+            return t->slots[i].idx;
         }
-    if (big_room(&t->list, &t->list_cap, (t->n + 1) * sizeof *t->list) ||
-        big_room(&t->counts, &t->counts_cap, (t->n + 1) * sizeof *t->counts))
+    if (big_room(&t->list, &t->list_cap, (t->n + 1) * sizeof *t->list))
         return UINT32_MAX;
-    t->keys[i] = key + 1;
-    t->idx[i] = (uint32_t)t->n;
+    t->slots[i] = (pair_slot){key + 1, (uint32_t)t->n, 1};
     t->list[t->n] = key;
-    t->counts[t->n] = 1;
     return (uint32_t)t->n++;
 }
 
-/* Find and rank the pairs: v->pair_key, v->count[F_P], v->pocc. Their
- * keys' order is their stems' ranks' since no term holds a byte at or
- * below the space that separates the two (ls_pairs_key()). 0, or -1 when
- * out of memory. */
-static int find_pairs(inversion *v)
+/* Count each type's body occurrences (into tcount), and find the pairs of
+ * adjacent tokens and rank them: v->pair_key, v->count[F_P], v->pocc
+ * (with_pairs). Pairs' keys' order is their stems' ranks' since no term
+ * holds a byte at or below the space that separates the two
+ * (ls_pairs_key()). 0, or -1 when out of memory for the pairs. */
+#define PAIR_AHEAD 16
+
+static int count_body(inversion *v, uint32_t *tcount, int with_pairs)
 {
     const ls_memseg *m = v->m;
+    for (size_t i = 0; i < m->nbody; i++)
+        tcount[m->body[i]]++;
+    if (!with_pairs)
+        return 0;
     pair_table t = {0};
     int rc = -1;
     sterm *st = NULL;
     size_t n = 0, st_bytes = 0, rank_bytes = 0;
     uint32_t *rank = NULL;
+    uint64_t ahead[PAIR_AHEAD];   /* the keys of the next pairs, their slots loading */
+    size_t nahead = 0;
+    if (pair_table_grow(&t) != 0)
+        goto done;
     for (uint32_t p = 0; p < m->npassages; p++) {
         for (uint32_t i = m->pstart[p] + 1; i < m->pstart[p + 1]; i++) {
             uint32_t a = m->body[i - 1], b = m->body[i];
             if (!pair_joins(v, a, b))
                 continue;
-            uint32_t k = pair_table_add(&t, (uint64_t)v->tsr[a] << 32 | v->tsr[b]);
+            uint64_t key = (uint64_t)v->tsr[a] << 32 | v->tsr[b];
+            __builtin_prefetch(&t.slots[pair_slot_of(&t, key)]);
+            if (nahead < PAIR_AHEAD) {
+                ahead[nahead++] = key;
+                continue;
+            }
+            uint32_t k = pair_table_add(&t, ahead[v->npocc % PAIR_AHEAD]);
+            ahead[v->npocc % PAIR_AHEAD] = key;
             if (k == UINT32_MAX || stream_room(&v->pocc, v->npocc, &v->pocc_cap, 1) != 0)
                 goto done;
             v->pocc[v->npocc++] = k;
         }
     }
+    for (size_t j = 0; j < nahead; j++) {   /* the last ones, in order */
+        uint32_t k = pair_table_add(&t, ahead[v->npocc % PAIR_AHEAD]);
+        if (k == UINT32_MAX || stream_room(&v->pocc, v->npocc, &v->pocc_cap, 1) != 0)
+            goto done;
+        v->pocc[v->npocc++] = k;
+    }
     n = t.n;
-    /* the table's slots are not needed any more */
-    ls_big_free(t.keys, (t.mask + 1) * sizeof *t.keys);
-    ls_big_free(t.idx, (t.mask + 1) * sizeof *t.idx);
-    t.keys = NULL;
-    t.idx = NULL;
     st_bytes = (n ? n : 1) * 2 * sizeof *st;
     rank_bytes = (n ? n : 1) * sizeof *rank;
     v->pair_bytes = (n ? n : 1) * sizeof(uint64_t);
     if (!(rank = ls_big_alloc(rank_bytes)) || !(v->pair_key = ls_big_alloc(v->pair_bytes)) ||
         !(v->count[F_P] = ls_big_alloc(v->pair_bytes / 2)))
         goto done;
+    for (size_t i = 0; i <= t.mask; i++)   /* counts by number, in rank for now */
+        if (t.slots[i].key)
+            rank[t.slots[i].idx] = t.slots[i].count;
+    /* the table's slots are not needed any more */
+    ls_big_free(t.slots, (t.mask + 1) * sizeof *t.slots);
+    t.slots = NULL;
     if (!(st = ls_big_alloc(st_bytes)))
         goto done;
     for (size_t k = 0; k < n; k++)
-        st[k] = (sterm){t.list[k], 0, (uint32_t)k};
+        st[k] = (sterm){t.list[k], rank[k], (uint32_t)k};   /* k1: its count */
     sort_of o = {NULL, PART_ALL, NULL};
-    const sterm *sorted = sort_terms(o, st, st + n, n);
-    for (size_t r = 0; r < n; r++)
+    const sterm *sorted = sort_terms(o, st, st + n, n);   /* keys are distinct */
+    for (size_t r = 0; r < n; r++) {
+        v->pair_key[r] = sorted[r].k0;
+        v->count[F_P][r] = sorted[r].k1;
         rank[sorted[r].i] = (uint32_t)r;
-    for (size_t k = 0; k < n; k++) {
-        v->pair_key[rank[k]] = t.list[k];
-        v->count[F_P][rank[k]] = t.counts[k];
     }
     for (size_t j = 0; j < v->npocc; j++)
         v->pocc[j] = rank[v->pocc[j]];
@@ -1189,16 +1220,19 @@ static int inversion_build(inversion *v, const ls_memseg *m, size_t scratch)
     v->m = m;
     v->scratch = scratch;
     size_t nt = m->types.n;
-    /* per type: tsr, twr, tpair; per stem (at most nt): stem_at, B and T
-     * counts; per word (at most nt): word_at, word_stem, V and W counts */
-    size_t words32 = 3 * nt + 3 * nt + 4 * nt + 1;
+    /* per type: tsr, twr, tpair, body count; per stem (at most nt):
+     * stem_at, B and T counts; per word (at most nt): word_at, word_stem, V
+     * and W counts */
+    size_t words32 = 4 * nt + 3 * nt + 4 * nt + 1;
     v->mem_bytes = words32 * sizeof(uint32_t);
-    uint32_t *a = v->mem = ls_big_alloc(v->mem_bytes);
+    uint32_t *a = v->mem = big_table(v->mem_bytes);
     if (!a)
         return SRCH_ENOMEM;
     v->tsr = a, a += nt;
     v->twr = a, a += nt;
     v->tpair = a, a += nt;
+    uint32_t *tcount = a;
+    a += nt;
     v->stem_at = a, a += nt;
     v->count[F_B] = a, a += nt;
     v->count[F_T] = a, a += nt;
@@ -1212,8 +1246,6 @@ static int inversion_build(inversion *v, const ls_memseg *m, size_t scratch)
         return SRCH_ENOMEM;
     v->nranks[F_B] = v->nranks[F_T] = (uint32_t)ns;
     v->nranks[F_W] = v->nranks[F_V] = (uint32_t)nw;
-    memset(v->count[F_B], 0, 2 * ns * sizeof(uint32_t));
-    memset(v->count[F_W], 0, 2 * nw * sizeof(uint32_t));
     /* per stem: in the common-word list? (kept in the T counts until they
      * are counted); and does it hold a byte at or below the pairs'
      * separator (the analysis never makes one: should it, the pairs'
@@ -1243,10 +1275,14 @@ static int inversion_build(inversion *v, const ls_memseg *m, size_t scratch)
     for (long w = 0; w < nw; w++)
         if (v->word_stem[w] == UNSEEN)
             v->word_stem[w] = NO_STEM;
+    /* one pass over the body: the types' counts, and the pairs */
+    v->with_pairs = m->pairs && !m->pairs_lost && !low;
+    if (count_body(v, tcount, v->with_pairs) != 0)
+        drop_pairs(v);
     uint32_t *cb = v->count[F_B], *cw = v->count[F_W], *ct = v->count[F_T], *cv = v->count[F_V];
-    for (size_t i = 0; i < m->nbody; i++) {
-        cb[v->tsr[m->body[i]]]++;
-        cw[v->twr[m->body[i]]]++;
+    for (size_t t = 0; t < nt; t++) {
+        cb[v->tsr[t]] += tcount[t];
+        cw[v->twr[t]] += tcount[t];
     }
     for (uint32_t d = 0; d < m->ndocs; d++) {
         uint32_t np = m->dinfo[d].npassages;
@@ -1256,9 +1292,6 @@ static int inversion_build(inversion *v, const ls_memseg *m, size_t scratch)
             cv[v->twr[m->title[k]]] += np;
         }
     }
-    v->with_pairs = m->pairs && !m->pairs_lost && !low;
-    if (v->with_pairs && find_pairs(v) != 0)
-        drop_pairs(v);
     return SRCH_OK;
 }
 

@@ -602,6 +602,14 @@ void ls_lock_release(int fd)
     }
 }
 
+void *ls_table_calloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (p)
+        memset(p, 0, (n ? n : 1) * (size ? size : 1));
+    return p;
+}
+
 #if defined(__SANITIZE_THREAD__)
 /* ThreadSanitizer takes an address that one thread unmapped and another
  * mapped again for a race (it does not see the kernel order the two): the

@@ -136,6 +136,12 @@ void ls_map_populate(const ls_map *m);
  * RSS. NULL when out of memory; ls_big_free(NULL, n) does nothing. */
 void *ls_big_alloc(size_t n);
 void ls_big_free(void *p, size_t n);
+/* n zeroed elements of `size` bytes (free() them), their pages written
+ * now: for tables that are read before they are written (hash slots,
+ * filters), whose first reads would otherwise map the shared zero page
+ * that each first write then replaces, a fault and, while other threads
+ * run, a TLB shootdown each. NULL when out of memory. */
+void *ls_table_calloc(size_t n, size_t size);
 /* Grow (or shrink) a block of ls_big_alloc() from old to n bytes, moving
  * its pages rather than copying them (mremap); the bytes added read as 0.
  * NULL when out of memory (the block is unchanged); p NULL: ls_big_alloc. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/file.h"
 #include "util/hash.h"
 
 #define REC_HEAD 3
@@ -15,7 +16,7 @@ int ls_memo_init(ls_memo *m, size_t max_bytes)
     memset(m, 0, sizeof *m);
     m->max_bytes = max_bytes;
     m->mask = 4095;
-    m->slots = calloc(m->mask + 1, sizeof *m->slots);
+    m->slots = ls_table_calloc(m->mask + 1, sizeof *m->slots);
     return m->slots ? 0 : -1;
 }
 
@@ -102,7 +103,7 @@ const char *ls_memo_get_hashed(const ls_memo *m, const void *key, size_t klen, u
 static int grow_slots(ls_memo *m)
 {
     size_t ncap = (m->mask + 1) * 2;
-    uint64_t *ns = calloc(ncap, sizeof *ns);
+    uint64_t *ns = ls_table_calloc(ncap, sizeof *ns);
     if (!ns)
         return -1;
     for (size_t i = 0; i <= m->mask; i++) {
