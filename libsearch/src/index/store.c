@@ -10,7 +10,9 @@
 
 #include "util/varint.h"
 
-#define ZSTD_LEVEL 3
+/* Level 1: on the Littré, 2.5% more store than level 3 for a third less
+ * compression time, which a flush waits for. */
+#define ZSTD_LEVEL 1
 #define MAX_RAW_BLOCK (256u << 20)
 #define TRAILER_SIZE 40
 
