@@ -360,6 +360,150 @@ static void test_codecs_postings__raw_positions_copy(void)
     ls_map_close(&pm2);
 }
 
+/* What a merge does with inputs without deletions: lists of several inputs
+ * (passages moved up by each one's base) appended into one, each input's
+ * blocks copied as they are stored (its first block entry by entry unless
+ * the list so far ends just before the input), after entries cut into a
+ * short block. The result reads as the concatenation of the inputs, by
+ * next() and seek(), positions and bounds included, and with the blocks
+ * of the inputs kept. */
+static void test_codecs_postings__blocks_copied(void)
+{
+    unsigned long long st = test_seed();
+    static const uint32_t sizes[] = {1, 2, 127, 128, 129, 255, 256, 300, 513, 1000, 3000};
+    enum { NL = sizeof sizes / sizeof sizes[0], NT = 40, NDOCS = 20000 };
+    plist lists[NL];
+    ls_term_info ti[NL];
+    for (int l = 0; l < NL; l++)
+        plist_make(&lists[l], &st, sizes[l], NDOCS, l % 2 ? 30 : 3);
+    ls_map dm, pm;
+    write_lists(lists, NL, ti, "c.doc", "c.pos", &dm, &pm);
+    /* NT targets, each 1 to 5 inputs (a list each, of consecutive ranges
+     * of NDOCS passages, some of them empty) */
+    ls_wfile doc, pos;
+    ls_postings_writer w;
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&doc, tpath("d.doc"), LS_MAGIC_POSTINGS, 7, 0, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&pos, tpath("d.pos"), LS_MAGIC_POSITIONS, 7, 0, NULL), 0);
+    ls_pw_init(&w, &doc, &pos);
+    int src[NT][5], nsrc[NT];
+    uint32_t base[NT][5];
+    ls_term_info tt[NT];
+    int copied = 0, cut = 0;
+    for (int t = 0; t < NT; t++) {
+        ls_pw_begin(&w, 1);
+        nsrc[t] = 1 + (int)(test_rand(&st) % 5);
+        uint32_t b = 0;
+        for (int k = 0; k < nsrc[t]; k++) {
+            b += (uint32_t)(test_rand(&st) % 3) * NDOCS;   /* inputs without the term */
+            src[t][k] = (int)(test_rand(&st) % NL);
+            base[t][k] = b;
+            b += NDOCS;
+            const plist *L = &lists[src[t][k]];
+            ls_postings p;
+            CU_ASSERT_EQUAL_FATAL(ls_postings_open(&p, &ti[src[t][k]], &dm, &pm, NDOCS, 1, NULL), 0);
+            uint32_t from = w.prev + 1 == base[t][k] ? 0 : 1, i = 0;
+            int fast = p.df >= 2 && p.nfull > from;
+            for (uint32_t d = fast && from == 0 ? LS_NO_DOC : ls_postings_next(&p); d != LS_NO_DOC;
+                 d = ls_postings_next(&p), i++) {
+                if (fast && i == 0) {
+                    cut += w.n > 0;
+                    CU_ASSERT_EQUAL(ls_pw_cut(&w), 0);
+                }
+                const unsigned char *raw;
+                size_t raw_len;
+                CU_ASSERT_EQUAL_FATAL(ls_postings_positions_raw(&p, &raw, &raw_len), 0);
+                CU_ASSERT_EQUAL(ls_pw_add_raw(&w, d + base[t][k], ls_postings_freq(&p), raw,
+                                              raw_len, L->lens[i]), 0);
+                if (fast && ls_postings_block_end(&p))
+                    break;
+            }
+            if (!fast)
+                continue;
+            CU_ASSERT_EQUAL(ls_pw_copy_blocks(&w, &p, from, p.nfull, base[t][k]), 0);
+            copied++;
+            if (p.ntail) {
+                CU_ASSERT_EQUAL_FATAL(ls_postings_to_block(&p, p.nfull), 0);
+                i = L->n - p.ntail;
+                for (uint32_t d = ls_postings_next(&p); d != LS_NO_DOC; d = ls_postings_next(&p), i++) {
+                    const unsigned char *raw;
+                    size_t raw_len;
+                    CU_ASSERT_EQUAL_FATAL(ls_postings_positions_raw(&p, &raw, &raw_len), 0);
+                    CU_ASSERT_EQUAL(ls_pw_add_raw(&w, d + base[t][k], ls_postings_freq(&p), raw,
+                                                  raw_len, L->lens[i]), 0);
+                }
+            }
+            CU_ASSERT_FALSE(p.corrupt);
+        }
+        CU_ASSERT_EQUAL(ls_pw_end(&w, &tt[t]), 0);
+    }
+    CU_ASSERT(copied > 20);
+    CU_ASSERT(cut > 5);   /* short blocks were made */
+    ls_pw_free(&w);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&doc, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&pos, NULL), 0);
+    ls_map dm2, pm2;
+    CU_ASSERT_EQUAL_FATAL(ls_map_open(&dm2, tpath("d.doc"), "d.doc", LS_MAGIC_POSTINGS, 7, LS_MAP_VERIFY, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_map_open(&pm2, tpath("d.pos"), "d.pos", LS_MAGIC_POSITIONS, 7, LS_MAP_VERIFY, NULL), 0);
+    uint32_t got[64];
+    for (int t = 0; t < NT; t++) {
+        /* the expected entries: the inputs' in order, moved up */
+        uint32_t n = 0;
+        for (int k = 0; k < nsrc[t]; k++)
+            n += lists[src[t][k]].n;
+        CU_ASSERT_EQUAL_FATAL(tt[t].df, n);
+        uint32_t ndocs = base[t][nsrc[t] - 1] + NDOCS;
+        ls_postings p;
+        CU_ASSERT_EQUAL_FATAL(ls_postings_open(&p, &tt[t], &dm2, &pm2, ndocs, 1, NULL), 0);
+        for (int k = 0; k < nsrc[t]; k++) {
+            const plist *L = &lists[src[t][k]];
+            for (uint32_t i = 0; i < L->n; i++) {
+                CU_ASSERT_EQUAL_FATAL(ls_postings_next(&p), L->docs[i] + base[t][k]);
+                CU_ASSERT_EQUAL(ls_postings_freq(&p), L->freqs[i]);
+                int np = ls_postings_positions(&p, got, 64);
+                CU_ASSERT_EQUAL(np, (int)(L->freqs[i] < 64 ? L->freqs[i] : 64));
+                CU_ASSERT_EQUAL(memcmp(got, L->pos[i], (size_t)(np > 0 ? np : 0) * 4), 0);
+            }
+        }
+        CU_ASSERT_EQUAL(ls_postings_next(&p), LS_NO_DOC);
+        CU_ASSERT_FALSE(p.corrupt);
+        /* seeks, and the bound of the block each lands in */
+        CU_ASSERT_EQUAL_FATAL(ls_postings_open(&p, &tt[t], &dm2, &pm2, ndocs, 1, NULL), 0);
+        for (uint32_t target = 0;; target += 1 + (uint32_t)(test_rand(&st) % 4000)) {
+            int k = 0;
+            uint32_t i = 0;
+            const plist *L = NULL;
+            for (; k < nsrc[t]; k++) {   /* the first expected entry >= target */
+                L = &lists[src[t][k]];
+                for (i = 0; i < L->n && L->docs[i] + base[t][k] < target; i++)
+                    ;
+                if (i < L->n)
+                    break;
+            }
+            uint32_t last;
+            uint16_t mtf, mlen;
+            int bb = ls_postings_block_bound(&p, target, &last, &mtf, &mlen);
+            uint32_t d = ls_postings_seek(&p, target);
+            if (k == nsrc[t]) {
+                CU_ASSERT_EQUAL(d, LS_NO_DOC);
+                CU_ASSERT_EQUAL(bb, -1);
+                break;
+            }
+            CU_ASSERT_EQUAL_FATAL(d, L->docs[i] + base[t][k]);
+            CU_ASSERT_EQUAL(ls_postings_freq(&p), L->freqs[i]);
+            CU_ASSERT_EQUAL(bb, 0);
+            CU_ASSERT(last >= d);
+            if (tt[t].df > 1)
+                CU_ASSERT(L->freqs[i] <= mtf && (L->lens[i] >= mlen || L->lens[i] > 0xFFFF));
+        }
+    }
+    for (int l = 0; l < NL; l++)
+        plist_free(&lists[l]);
+    ls_map_close(&dm);
+    ls_map_close(&pm);
+    ls_map_close(&dm2);
+    ls_map_close(&pm2);
+}
+
 static void test_codecs_postings__corrupt_header_detected(void)
 {
     ls_term_info ti = {.df = 300, .doc_off = 3};
@@ -820,6 +964,7 @@ static const ls_test tests[] = {
     {"test_codecs_bitpack__every_width", test_codecs_bitpack__every_width},
     {"test_codecs_postings__random_round_trip", test_codecs_postings__random_round_trip},
     {"test_codecs_postings__raw_positions_copy", test_codecs_postings__raw_positions_copy},
+    {"test_codecs_postings__blocks_copied", test_codecs_postings__blocks_copied},
     {"test_codecs_postings__corrupt_header_detected", test_codecs_postings__corrupt_header_detected},
     {"test_codecs_termdict__lookup_and_iteration", test_codecs_termdict__lookup_and_iteration},
     {"test_codecs_termdict__blocks_appended", test_codecs_termdict__blocks_appended},

@@ -511,6 +511,67 @@ static void model_random_operations_then_merge(int threads)
     free(m);
 }
 
+/* Long lists over several segments, one of them with deletions: the merge
+ * copies the blocks of the others as they are (short blocks made before
+ * them), and a reader sees exactly what it saw before the merge. */
+static void test_index_merge__blocks_copied_read_the_same(void)
+{
+    unsigned long long st = test_seed();
+    const char *dir = new_dir();
+    srch_index *ix;
+    srch_index_options o = SRCH_INDEX_OPTIONS_INIT;
+    o.ram_budget = 512 * 1024;
+    o.auto_merge = 0;
+    o.durable = 0;
+    o.threads = 1;
+    CU_ASSERT_EQUAL_FATAL(srch_index_open(&ix, dir, &o), 0);
+    static const char *voc[] = {"le", "chat", "noir", "dort", "sur", "la", "table", "de",
+                                "bois", "et", "un", "chien", "blanc", "court", "vers", "maison"};
+    char id[32], text[512];
+    for (int k = 0; k < 6000; k++) {
+        size_t len = 0;
+        for (int w = 0; w < 14; w++)
+            len += (size_t)snprintf(text + len, sizeof text - len, "%s%s", w ? " " : "",
+                                    voc[test_rand(&st) % 16]);
+        snprintf(id, sizeof id, "d%d", k);
+        srch_document d = {SRCH_DOCUMENT_VERSION, id, NULL, text, len, NULL, 0};
+        CU_ASSERT_EQUAL_FATAL(srch_index_add(ix, &d), 0);
+    }
+    CU_ASSERT_EQUAL_FATAL(srch_index_commit(ix), 0);
+    for (int k = 2000; k < 2600; k += 7) {   /* deletions, in one segment or two */
+        snprintf(id, sizeof id, "d%d", k);
+        CU_ASSERT_EQUAL(srch_index_delete(ix, id), 0);
+    }
+    CU_ASSERT_EQUAL_FATAL(srch_index_commit(ix), 0);
+    srch_reader *before, *after;
+    CU_ASSERT_EQUAL_FATAL(srch_reader_open(&before, dir), 0);
+    CU_ASSERT(before->nsegs >= 3);
+    dump a, b;
+    dump_reader(before, &a);
+    CU_ASSERT_EQUAL(srch_index_merge(ix, 1), 0);
+    CU_ASSERT_EQUAL_FATAL(srch_reader_open(&after, dir), 0);
+    CU_ASSERT_EQUAL_FATAL(after->nsegs, 1);
+    dump_reader(after, &b);
+    CU_ASSERT(dumps_equal(&a, &b));
+    /* the long lists hold short blocks: blocks were copied */
+    const ls_segment *seg = after->segs[0].seg;
+    ls_term_iter it;
+    int short_lists = 0;
+    ls_term_iter_seek(&it, &seg->td, (const unsigned char *)"", 0);
+    while (ls_term_iter_next(&it) == 1) {
+        ls_postings p;
+        CU_ASSERT_EQUAL_FATAL(ls_segment_postings(seg, it.key, &it.ti, &p, NULL), 0);
+        short_lists += p.df >= 2 && p.nfull * LS_BLOCK + p.ntail != p.df;
+    }
+    CU_ASSERT(short_lists > 5);
+    dump_free(&a);
+    dump_free(&b);
+    srch_reader_close(before);
+    srch_reader_close(after);
+    srch_index_close(ix);
+    CU_ASSERT_EQUAL(srch_index_check(dir), 0);
+}
+
 /* All analysis in the calling thread. */
 static void test_index_model__random_operations_then_merge(void)
 {
@@ -1164,6 +1225,7 @@ static const ls_test tests[] = {
     {"test_index_basic__empty_body_and_options", test_index_basic__empty_body_and_options},
     {"test_index_model__random_operations_then_merge", test_index_model__random_operations_then_merge},
     {"test_index_model__random_operations_pipelined", test_index_model__random_operations_pipelined},
+    {"test_index_merge__blocks_copied_read_the_same", test_index_merge__blocks_copied_read_the_same},
     {"test_index_ids__replace_across_many_segments", test_index_ids__replace_across_many_segments},
     {"test_index_policy__auto_merge_keeps_segments_few", test_index_policy__auto_merge_keeps_segments_few},
     {"test_index_snapshot__reader_isolation_and_reopen", test_index_snapshot__reader_isolation_and_reopen},

@@ -30,7 +30,7 @@ static int check_postings(const ls_segment *s, const ls_term_iter *it, uint32_t 
     int field = ls_field_norm(key[0]);
     uint32_t count = 0, prev = 0;
     /* block bounds: recompute each block's (max tf, min length) */
-    uint32_t in_block = 0, blk = 0, max_tf = 0, min_len = UINT32_MAX;
+    uint32_t blk = 0, max_tf = 0, min_len = UINT32_MAX;
     for (uint32_t d = ls_postings_next(&p); d != LS_NO_DOC; d = ls_postings_next(&p)) {
         uint32_t f = ls_postings_freq(&p);
         if (count && d <= prev)
@@ -62,7 +62,7 @@ static int check_postings(const ls_segment *s, const ls_term_iter *it, uint32_t 
             max_tf = f;
         if (len < min_len)
             min_len = len;
-        if (++in_block == LS_BLOCK || count == it->ti.df) {
+        if (ls_postings_block_end(&p) || count == it->ti.df) {
             uint32_t last;
             uint16_t btf, blen;
             if (ls_postings_block_bound(&p, d, &last, &btf, &blen) != 0 || last != d ||
@@ -70,7 +70,6 @@ static int check_postings(const ls_segment *s, const ls_term_iter *it, uint32_t 
                 (it->ti.df > 1 && blen > min_len))
                 FAIL("%s: term %.*s: block %u bound does not hold", s->name, (int)it->klen,
                      key, blk);
-            in_block = 0;
             blk++;
             max_tf = 0;
             min_len = UINT32_MAX;

@@ -8,6 +8,10 @@
  * read in input order, deleted passages dropped, ids remapped, positions
  * copied, and written through the same postings writer a flush uses (so the
  * block bounds are recomputed from the lengths of the surviving passages).
+ * Of an input without deletions, whose passages all move by its base, the
+ * blocks after the first are copied as they are stored (ls_pw_copy_blocks:
+ * deltas, frequencies, positions and bounds hold; only the skip entries
+ * move): on the Littré's five segments, half the entries.
  * Stored records are decompressed and recompressed block by block, by a
  * second thread when asked (threads > 1), meanwhile. With threads, the
  * terms from a key near the middle of the work on are merged by a third
@@ -73,35 +77,60 @@ static int advance(input *in, ls_err *err)
     return SRCH_OK;
 }
 
-/* The entries of the input's current term, live ones renumbered, their
- * positions copied as stored (ls_postings_positions_raw()). */
-static int copy_postings(ls_segment_writer *w, input *in, ls_err *err)
+/* Copy entries of p from the current one on, live ones renumbered, their
+ * positions copied as stored (ls_postings_positions_raw()): to the end of
+ * the list, or (block_only) of the current block. */
+static int copy_entries(ls_segment_writer *w, input *in, ls_postings *p, int block_only)
 {
     const unsigned char *key = in->it.key;
     int with_pos = ls_field_has_positions(key[0]);
     int field = ls_field_norm(key[0]);
+    for (uint32_t d = ls_postings_next(p); d != LS_NO_DOC; d = ls_postings_next(p)) {
+        if (p->i + 8 < p->n)   /* the lengths are read at random: load ahead */
+            __builtin_prefetch(in->seg->norms + 4 * (size_t)p->docs[p->i + 8]);
+        if (!ls_deleted(in->del, d)) {
+            uint32_t f = ls_postings_freq(p);
+            const unsigned char *pos = NULL;
+            size_t pos_len = 0;
+            if (with_pos && ls_postings_positions_raw(p, &pos, &pos_len) != 0)
+                break;
+            uint32_t len = key[0] == LS_FIELD_ID ? 0 : ls_segment_norm(in->seg, d, field);
+            int rc = ls_pw_add_raw(&w->pw, new_id(in, d), f, pos, pos_len, len);
+            if (rc != SRCH_OK)
+                return rc;
+        }
+        if (block_only && ls_postings_block_end(p))
+            break;
+    }
+    return SRCH_OK;
+}
+
+/* The entries of the input's current term. Of an input without deletions
+ * the blocks are copied as they are stored (ls_pw_copy_blocks()): but the
+ * first, whose first delta counts from another passage (unless the list
+ * so far ends just before this input's passages), entry by entry, after
+ * which what is left of the list is too. */
+static int copy_postings(ls_segment_writer *w, input *in, ls_err *err)
+{
     ls_postings p;
-    int rc = ls_segment_postings(in->seg, key, &in->it.ti, &p, err);
+    int rc = ls_segment_postings(in->seg, in->it.key, &in->it.ti, &p, err);
     if (rc != SRCH_OK)
         return rc;
-    for (uint32_t d = ls_postings_next(&p); d != LS_NO_DOC; d = ls_postings_next(&p)) {
-        if (p.i + 8 < p.n)   /* the lengths are read at random: load ahead */
-            __builtin_prefetch(in->seg->norms + 4 * (size_t)p.docs[p.i + 8]);
-        if (ls_deleted(in->del, d))
-            continue;
-        uint32_t f = ls_postings_freq(&p);
-        const unsigned char *pos = NULL;
-        size_t pos_len = 0;
-        if (with_pos && ls_postings_positions_raw(&p, &pos, &pos_len) != 0)
-            break;
-        uint32_t len = key[0] == LS_FIELD_ID ? 0 : ls_segment_norm(in->seg, d, field);
-        if ((rc = ls_pw_add_raw(&w->pw, new_id(in, d), f, pos, pos_len, len)) != SRCH_OK)
-            return rc;
+    uint32_t from = w->pw.prev + 1 == in->base ? 0 : 1;
+    if (!in->del && p.df >= 2 && p.nfull > from) {
+        if (from == 1 && (rc = ls_pw_cut(&w->pw)) == SRCH_OK)
+            rc = copy_entries(w, in, &p, 1);
+        if (rc == SRCH_OK && !p.corrupt)
+            rc = ls_pw_copy_blocks(&w->pw, &p, from, p.nfull, in->base);
+        if (rc == SRCH_OK && !p.corrupt && p.ntail && ls_postings_to_block(&p, p.nfull) == 0)
+            rc = copy_entries(w, in, &p, 0);
+    } else {
+        rc = copy_entries(w, in, &p, 0);
     }
-    if (p.corrupt)
+    if (rc == SRCH_OK && p.corrupt)
         return ls_err_set(err, SRCH_ECORRUPT, "segment %s: malformed postings",
                           in->seg->name);
-    return SRCH_OK;
+    return rc;
 }
 
 static int merge_store(ls_segment_writer *w, input *in, ls_err *err)

@@ -12,6 +12,8 @@
 
 #define HEADER_FIXED 12      /* u32 last_doc + 4 x u16 */
 #define SKIP_SIZE 16
+#define SHORT_BLOCK 0xFF     /* a block's first byte: fewer than 128 entries, as varints */
+#define SHORT_LIST 0x80000000u   /* in the header's last passage: the blocks are counted */
 
 static inline uint16_t sat16(uint32_t v)
 {
@@ -67,6 +69,43 @@ void ls_pw_begin(ls_postings_writer *w, int with_pos)
     w->blk_min_len = 0xFFFF;
     w->n = 0;
     w->nskips = 0;
+    w->has_short = 0;
+}
+
+/* A skip entry for the block that ends here (the files' offsets now),
+ * last passage `last`, bound (max_tf, min_len). */
+static int add_skip(ls_postings_writer *w, uint32_t last, uint16_t max_tf, uint16_t min_len)
+{
+    if (w->nskips == w->skips_cap) {
+        size_t cap = w->skips_cap ? w->skips_cap * 2 : 64;
+        unsigned char *s = realloc(w->skips, cap * SKIP_SIZE);
+        if (!s)
+            return ls_err_set(w->doc->err, SRCH_ENOMEM, "out of memory writing postings");
+        w->skips = s;
+        w->skips_cap = cap;
+    }
+    unsigned char *e = w->skips + w->nskips++ * SKIP_SIZE;
+    uint64_t doc_end = ls_wfile_offset(w->doc) - w->data_start;
+    uint64_t pos_end = w->with_pos ? ls_wfile_offset(w->pos) - w->pos_start : 0;
+    if (doc_end > UINT32_MAX || pos_end > UINT32_MAX)
+        return ls_err_set(w->doc->err, SRCH_ELIMIT, "postings of one term exceed 4 GiB");
+    ls_put_u32(e, last);
+    ls_put_u32(e + 4, (uint32_t)doc_end);
+    ls_put_u32(e + 8, (uint32_t)pos_end);
+    ls_put_u16(e + 12, max_tf);
+    ls_put_u16(e + 14, min_len);
+    return SRCH_OK;
+}
+
+/* The pending entries' varints (a tail, or a short block's). */
+static void put_entries(ls_postings_writer *w)
+{
+    for (int i = 0; i < w->n; i++) {
+        uint32_t delta = w->deltas[i] + 1, freq = w->freqs[i] + 1;
+        ls_wfile_varint(w->doc, (uint64_t)delta << 1 | (freq == 1));
+        if (freq != 1)
+            ls_wfile_varint(w->doc, freq);
+    }
 }
 
 static int flush_block(ls_postings_writer *w)
@@ -81,26 +120,8 @@ static int flush_block(ls_postings_writer *w)
     ls_pack128(w->freqs, bf, p);
     p += 16 * bf;
     int rc = ls_wfile_write(w->doc, w->packed, (size_t)(p - w->packed));
-    if (rc != SRCH_OK)
+    if (rc != SRCH_OK || (rc = add_skip(w, w->prev, w->blk_max_tf, w->blk_min_len)) != SRCH_OK)
         return rc;
-    if (w->nskips == w->skips_cap) {
-        size_t cap = w->skips_cap ? w->skips_cap * 2 : 64;
-        unsigned char *s = realloc(w->skips, cap * SKIP_SIZE);
-        if (!s)
-            return ls_err_set(w->doc->err, SRCH_ENOMEM, "out of memory writing postings");
-        w->skips = s;
-        w->skips_cap = cap;
-    }
-    unsigned char *e = w->skips + w->nskips++ * SKIP_SIZE;
-    uint64_t doc_end = ls_wfile_offset(w->doc) - w->data_start;
-    uint64_t pos_end = w->with_pos ? ls_wfile_offset(w->pos) - w->pos_start : 0;
-    if (doc_end > UINT32_MAX || pos_end > UINT32_MAX)
-        return ls_err_set(w->doc->err, SRCH_ELIMIT, "postings of one term exceed 4 GiB");
-    ls_put_u32(e, w->prev);
-    ls_put_u32(e + 4, (uint32_t)doc_end);
-    ls_put_u32(e + 8, (uint32_t)pos_end);
-    ls_put_u16(e + 12, w->blk_max_tf);
-    ls_put_u16(e + 14, w->blk_min_len);
     w->n = 0;
     w->blk_max_tf = 0;
     w->blk_min_len = 0xFFFF;
@@ -154,6 +175,91 @@ int ls_pw_add_raw(ls_postings_writer *w, uint32_t doc, uint32_t freq, const unsi
     return add_entry(w, doc, freq, len);
 }
 
+int ls_pw_cut(ls_postings_writer *w)
+{
+    if (w->n == 0 || w->n == LS_BLOCK)
+        return w->doc->rc;
+    unsigned char h[2] = {SHORT_BLOCK, (unsigned char)(w->n - 1)};
+    ls_wfile_write(w->doc, h, 2);
+    put_entries(w);
+    int rc = add_skip(w, w->prev, w->blk_max_tf, w->blk_min_len);
+    if (rc != SRCH_OK)
+        return rc;
+    w->n = 0;
+    w->blk_max_tf = 0;
+    w->blk_min_len = 0xFFFF;
+    w->has_short = 1;
+    return w->doc->rc;
+}
+
+/* The entries of block b of p (the block's first byte tells a short one). */
+static uint32_t block_entries(const ls_postings *p, uint32_t b)
+{
+    uint32_t start = b ? ls_get_u32(p->skip + (size_t)(b - 1) * SKIP_SIZE + 4) : 0;
+    const unsigned char *s = p->data + start;
+    return s[0] == SHORT_BLOCK ? (uint32_t)s[1] + 1 : LS_BLOCK;
+}
+
+int ls_pw_copy_blocks(ls_postings_writer *w, const ls_postings *p, uint32_t from, uint32_t to,
+                      uint32_t base)
+{
+    if (w->doc->rc != SRCH_OK || from >= to || to > p->nfull)
+        return w->doc->rc;
+    int rc = ls_pw_cut(w);
+    if (rc != SRCH_OK)
+        return rc;
+    const unsigned char *skip = p->skip;
+    uint32_t dstart = from ? ls_get_u32(skip + (size_t)(from - 1) * SKIP_SIZE + 4) : 0;
+    uint32_t pstart = from ? ls_get_u32(skip + (size_t)(from - 1) * SKIP_SIZE + 8) : 0;
+    uint32_t dend = ls_get_u32(skip + (size_t)(to - 1) * SKIP_SIZE + 4);
+    uint32_t pend = ls_get_u32(skip + (size_t)(to - 1) * SKIP_SIZE + 8);
+    if (dend < dstart || dend > (size_t)(p->data_end - p->data) ||
+        (w->with_pos && (!p->with_pos || pend < pstart ||
+                         pend > (size_t)(p->pos_limit - p->pos_base))))
+        return ls_err_set(w->doc->err, SRCH_ECORRUPT, "postings blocks out of range");
+    uint64_t out_d = ls_wfile_offset(w->doc) - w->data_start;
+    uint64_t out_p = w->with_pos ? ls_wfile_offset(w->pos) - w->pos_start : 0;
+    ls_wfile_write(w->doc, p->data + dstart, dend - dstart);
+    if (w->with_pos)
+        ls_wfile_write(w->pos, p->pos_base + pstart, pend - pstart);
+    for (uint32_t b = from; b < to; b++) {
+        const unsigned char *e = skip + (size_t)b * SKIP_SIZE;
+        uint64_t d_end = out_d + (ls_get_u32(e + 4) - dstart);
+        uint64_t p_end = w->with_pos ? out_p + (ls_get_u32(e + 8) - pstart) : 0;
+        if (d_end > UINT32_MAX || p_end > UINT32_MAX)
+            return ls_err_set(w->doc->err, SRCH_ELIMIT, "postings of one term exceed 4 GiB");
+        if (w->nskips == w->skips_cap) {
+            size_t cap = w->skips_cap ? w->skips_cap * 2 : 64;
+            unsigned char *v = realloc(w->skips, cap * SKIP_SIZE);
+            if (!v)
+                return ls_err_set(w->doc->err, SRCH_ENOMEM, "out of memory writing postings");
+            w->skips = v;
+            w->skips_cap = cap;
+        }
+        unsigned char *o = w->skips + w->nskips++ * SKIP_SIZE;
+        uint32_t last = ls_get_u32(e) + base;
+        uint16_t tf = ls_get_u16(e + 12), len = ls_get_u16(e + 14);
+        ls_put_u32(o, last);
+        ls_put_u32(o + 4, (uint32_t)d_end);
+        ls_put_u32(o + 8, (uint32_t)p_end);
+        ls_put_u16(o + 12, tf);
+        ls_put_u16(o + 14, len);
+        uint32_t n = block_entries(p, b);
+        if (w->df == 0) {   /* (not used: a list of more than one entry) */
+            w->first_doc = last;
+            w->first_freq = 1;
+        }
+        w->df += n;
+        w->prev = last;
+        if (tf > w->max_tf)
+            w->max_tf = tf;
+        if (len < w->min_len)
+            w->min_len = len;
+        w->has_short |= n != LS_BLOCK;
+    }
+    return w->doc->rc;
+}
+
 int ls_pw_end(ls_postings_writer *w, ls_term_info *ti)
 {
     memset(ti, 0, sizeof *ti);
@@ -165,21 +271,23 @@ int ls_pw_end(ls_postings_writer *w, ls_term_info *ti)
         return w->doc->rc;
     }
     /* the tail: entries of the pending partial block as varints */
-    for (int i = 0; i < w->n; i++) {
-        uint32_t delta = w->deltas[i] + 1, freq = w->freqs[i] + 1;
-        ls_wfile_varint(w->doc, (uint64_t)delta << 1 | (freq == 1));
-        if (freq != 1)
-            ls_wfile_varint(w->doc, freq);
-    }
+    put_entries(w);
     uint64_t header = ls_wfile_offset(w->doc);
     unsigned char h[HEADER_FIXED];
-    ls_put_u32(h, w->prev);
+    /* the last passage's top bit (passages stay below 2^31) says that the
+     * blocks and the tail are counted after the bounds: with short blocks,
+     * they do not follow from df */
+    ls_put_u32(h, w->prev | (w->has_short ? SHORT_LIST : 0));
     ls_put_u16(h + 4, w->max_tf);
     ls_put_u16(h + 6, w->min_len);
     ls_put_u16(h + 8, w->blk_max_tf);
     ls_put_u16(h + 10, w->n ? w->blk_min_len : 0xFFFF);
     ls_wfile_varint(w->doc, header - w->data_start);
     ls_wfile_write(w->doc, h, sizeof h);
+    if (w->has_short) {
+        ls_wfile_varint(w->doc, w->nskips);
+        ls_wfile_varint(w->doc, (uint64_t)w->n);
+    }
     ls_wfile_write(w->doc, w->skips, w->nskips * SKIP_SIZE);
     ti->doc_off = header;
     return w->doc->rc;
@@ -228,21 +336,31 @@ int ls_postings_open(ls_postings *p, const ls_term_info *ti, const ls_map *doc_m
         return ls_err_set(err, SRCH_ECORRUPT, "postings offset %llu out of range",
                           (unsigned long long)ti->doc_off);
     const unsigned char *h = doc_map->data + ti->doc_off;
-    uint64_t data_len;
-    const unsigned char *q = ls_get_varint(h, hi, &data_len);
-    p->nfull = ti->df / LS_BLOCK;
-    if (!q || data_len > (uint64_t)(h - lo) || (size_t)(hi - q) < HEADER_FIXED ||
-        (size_t)(hi - q - HEADER_FIXED) / SKIP_SIZE < p->nfull)
+    uint64_t data_len, nblocks = ti->df / LS_BLOCK, ntail = ti->df % LS_BLOCK;
+    const unsigned char *q = ls_get_varint(h, hi, &data_len), *sk = NULL;
+    if (q && (size_t)(hi - q) >= HEADER_FIXED) {
+        sk = q + HEADER_FIXED;
+        if (ls_get_u32(q) & SHORT_LIST) {   /* short blocks: their count and the tail's */
+            if ((sk = ls_get_varint(sk, hi, &nblocks)) != NULL)
+                sk = ls_get_varint(sk, hi, &ntail);
+            if (sk && (nblocks > ti->df || ntail >= LS_BLOCK || ntail > ti->df - nblocks ||
+                       ti->df - ntail > nblocks * LS_BLOCK))
+                sk = NULL;
+        }
+    }
+    p->nfull = (uint32_t)nblocks;
+    p->ntail = (uint32_t)ntail;
+    if (!sk || data_len > (uint64_t)(h - lo) || (size_t)(hi - sk) / SKIP_SIZE < p->nfull)
         return ls_err_set(err, SRCH_ECORRUPT, "postings header at %llu is malformed",
                           (unsigned long long)ti->doc_off);
     p->data = h - data_len;
     p->data_end = h;
-    p->last_doc = ls_get_u32(q);
+    p->last_doc = ls_get_u32(q) & ~SHORT_LIST;
     p->max_tf = ls_get_u16(q + 4);
     p->min_len = ls_get_u16(q + 6);
     p->tail_max_tf = ls_get_u16(q + 8);
     p->tail_min_len = ls_get_u16(q + 10);
-    p->skip = q + HEADER_FIXED;
+    p->skip = sk;
     if (p->last_doc >= ndocs)
         return ls_err_set(err, SRCH_ECORRUPT, "postings at %llu point past the segment",
                           (unsigned long long)ti->doc_off);
@@ -278,6 +396,31 @@ static uint32_t fail(ls_postings *p)
     return LS_NO_DOC;
 }
 
+/* Decode `count` varint entries (the tail's, or a short block's) from
+ * [q, end), which they fill exactly, after passage prev. */
+static int decode_entries(ls_postings *p, const unsigned char *q, const unsigned char *end,
+                          uint32_t count, uint32_t prev)
+{
+    uint64_t d = prev;
+    for (uint32_t i = 0; i < count; i++) {
+        uint64_t v, f = 1;
+        if (!(q = ls_get_varint(q, end, &v)) || (v >> 1) == 0)
+            return -1;
+        if (!(v & 1) && (!(q = ls_get_varint(q, end, &f)) || f < 2 || f > UINT32_MAX))
+            return -1;
+        d = (uint32_t)(d + (v >> 1));
+        if (d >= p->ndocs || (i > 0 && d <= p->docs[i - 1]) || (v >> 1) > p->ndocs)
+            return -1;
+        p->docs[i] = (uint32_t)d;
+        p->freqs[i] = (uint32_t)f;
+    }
+    if (q != end || count == 0)
+        return -1;
+    p->n = (int)count;
+    p->freqs_ready = 1;
+    return 0;
+}
+
 /* Decode block p->block into docs/freqs; position the positions cursor. */
 static int load_block(ls_postings *p)
 {
@@ -288,7 +431,13 @@ static int load_block(ls_postings *p)
     if (start > data_len)
         return -1;
     const unsigned char *s = p->data + start;
-    if (b < p->nfull) {
+    if (b < p->nfull && start + 2 <= data_len && s[0] == SHORT_BLOCK) {
+        uint32_t end = skip_doc_end(p, b);
+        if (end > data_len || end < start + 2 ||
+            decode_entries(p, s + 2, p->data + end, (uint32_t)s[1] + 1, prev) != 0 ||
+            p->docs[p->n - 1] != skip_last(p, b))
+            return -1;
+    } else if (b < p->nfull) {
         uint32_t end = skip_doc_end(p, b);
         if (end > data_len || end < start + 2)
             return -1;
@@ -318,26 +467,8 @@ static int load_block(ls_postings *p)
         if (sum >= p->ndocs || sum != skip_last(p, b))
             return -1;
         p->n = LS_BLOCK;
-    } else {
-        uint32_t count = p->df - p->nfull * LS_BLOCK;
-        const unsigned char *q = s, *end = p->data_end;
-        uint64_t d = prev;
-        for (uint32_t i = 0; i < count; i++) {
-            uint64_t v, f = 1;
-            if (!(q = ls_get_varint(q, end, &v)) || (v >> 1) == 0)
-                return -1;
-            if (!(v & 1) && (!(q = ls_get_varint(q, end, &f)) || f < 2 || f > UINT32_MAX))
-                return -1;
-            d = (uint32_t)(d + (v >> 1));
-            if (d >= p->ndocs || (i > 0 && d <= p->docs[i - 1]) || (v >> 1) > p->ndocs)
-                return -1;
-            p->docs[i] = (uint32_t)d;
-            p->freqs[i] = (uint32_t)f;
-        }
-        if (q != end || count == 0)
-            return -1;
-        p->n = (int)count;
-        p->freqs_ready = 1;
+    } else if (decode_entries(p, s, p->data_end, p->ntail, prev) != 0) {
+        return -1;
     }
     p->loaded = 1;
     if (p->with_pos) {
@@ -386,7 +517,7 @@ uint32_t ls_postings_next(ls_postings *p)
     if (++p->i < p->n)
         return p->doc = p->docs[p->i];
     if (p->df == 1 || p->block >= p->nfull ||
-        (p->block + 1 == p->nfull && p->df % LS_BLOCK == 0)) {   /* no tail */
+        (p->block + 1 == p->nfull && p->ntail == 0)) {   /* no tail */
         p->i = p->n;
         return p->doc = LS_NO_DOC;
     }
@@ -395,6 +526,21 @@ uint32_t ls_postings_next(ls_postings *p)
         return fail(p);
     p->i = 0;
     return p->doc = p->docs[0];
+}
+
+int ls_postings_to_block(ls_postings *p, uint32_t b)
+{
+    if (p->df < 2 || b > p->nfull || (b == p->nfull && p->ntail == 0))
+        return -1;
+    p->block = b;
+    p->started = 1;
+    if (load_block(p) != 0) {
+        fail(p);
+        return -1;
+    }
+    p->i = -1;   /* next() returns its first entry */
+    p->doc = 0;
+    return 0;
 }
 
 uint32_t ls_postings_seek(ls_postings *p, uint32_t target)

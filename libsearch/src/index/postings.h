@@ -4,17 +4,23 @@
  *
  * Format (docs/FORMAT.md, "Postings"). A term with df >= 2 has in .doc:
  *
- *   data:   full blocks of 128 entries, then a tail of df % 128 entries
+ *   data:   blocks, then a tail of entries
  *     full block: bits_d u8, bits_f u8, 128 (delta - 1) packed with bits_d,
  *                 128 (freq - 1) packed with bits_f (bitpack.h)
+ *     short block (only where a merge copies the blocks of an input after
+ *                 entries that do not fill a block): u8 0xFF, u8 n - 1, then
+ *                 n < 128 entries as the tail's
  *     tail entry: varint (delta << 1 | (freq == 1)), varint freq if != 1
  *     delta = passage id - previous id (the first previous is -1)
  *   header (the term info's doc_off points here):
  *     varint data_len          bytes of data just before the header
- *     u32 last_doc             the list's last passage
+ *     u32 last_doc | s << 31   the list's last passage; s = 1: short blocks
  *     u16 max_tf, u16 min_len  bound over the whole list
  *     u16 max_tf, u16 min_len  bound over the tail
- *     skip entries, one per full block, 16 bytes each:
+ *     if s: varint nblocks, varint ntail   the blocks and the tail's entries
+ *                              (s = 0: df / 128 full blocks, df % 128 in
+ *                              the tail)
+ *     skip entries, one per block, 16 bytes each:
  *       u32 last_doc, u32 doc_end (data offset after the block),
  *       u32 pos_end (offset after the block's positions, from pos_off),
  *       u16 max_tf, u16 min_len (saturated)
@@ -55,6 +61,8 @@ typedef struct ls_term_info {
                                  those of B:<that stem>); 0 otherwise */
 } ls_term_info;
 
+typedef struct ls_postings ls_postings;
+
 /* ---- writer ---- */
 
 typedef struct ls_postings_writer {
@@ -67,6 +75,7 @@ typedef struct ls_postings_writer {
     uint16_t max_tf, min_len; /* whole term */
     uint16_t blk_max_tf, blk_min_len;   /* pending block */
     int n;                    /* entries in the pending block */
+    int has_short;            /* a short block was written */
     uint32_t deltas[LS_BLOCK], freqs[LS_BLOCK];
     unsigned char *skips;     /* 16 bytes per full block */
     size_t nskips, skips_cap;
@@ -92,14 +101,28 @@ static inline ls_wfile *ls_pw_positions(ls_postings_writer *w) { return w->pos; 
 /* Finish the term; fills *ti. A term with no entry must not be ended. */
 int ls_pw_end(ls_postings_writer *w, ls_term_info *ti);
 
+/* For a merge: end the pending block where it is (a short block, when it
+ * holds entries and is not full), so that the next entry starts a block. */
+int ls_pw_cut(ls_postings_writer *w);
+/* For a merge: append blocks [from, to) of list p (< p->nfull), as they are
+ * stored, with their positions, for an input whose passages all move up by
+ * `base` (none deleted). The pending entries are cut first; when `from` is
+ * 0 the entry before the first one copied must be passage base - 1 of the
+ * output or none with base 0 (the first delta is relative to it): else
+ * add block 0's entries one by one. */
+int ls_pw_copy_blocks(ls_postings_writer *w, const ls_postings *p, uint32_t from, uint32_t to,
+                      uint32_t base);
+
 /* ---- reader ---- */
 
-typedef struct ls_postings {
+struct ls_postings {
     /* list */
     const unsigned char *data, *data_end;   /* the term's data */
     const unsigned char *skip;              /* skip entries */
     const unsigned char *pos_base, *pos_limit;
-    uint32_t df, nfull, ndocs;              /* ndocs: passages in segment */
+    uint32_t df, nfull, ndocs;              /* nfull: blocks; ndocs: passages
+                                               in segment */
+    uint32_t ntail;                         /* entries after the blocks */
     uint32_t last_doc;                      /* of the whole list */
     uint16_t max_tf, min_len;               /* whole list */
     uint16_t tail_max_tf, tail_min_len;
@@ -120,7 +143,7 @@ typedef struct ls_postings {
     const unsigned char *pos_next;  /* their end, once known; else NULL */
     int pos_i;
     int corrupt;
-} ls_postings;
+};
 
 /* Open the list of a term. `doc_map`/`pos_map` are the segment's files,
  * ndocs its passage count. Returns SRCH_OK or SRCH_ECORRUPT (the header does
@@ -130,6 +153,14 @@ int ls_postings_open(ls_postings *p, const ls_term_info *ti, const ls_map *doc_m
 
 /* Advance to the next entry; returns its passage or LS_NO_DOC. */
 uint32_t ls_postings_next(ls_postings *p);
+
+/* Go to block b (p->nfull: the tail): the next ls_postings_next() returns
+ * its first entry. 0, or -1 when there is no such block or it is
+ * malformed. */
+int ls_postings_to_block(ls_postings *p, uint32_t b);
+
+/* Is the current entry the last of its block (or of the tail)? */
+static inline int ls_postings_block_end(const ls_postings *p) { return p->i + 1 >= p->n; }
 
 /* Advance to the first entry >= target (never backwards); returns its
  * passage or LS_NO_DOC. */
