@@ -7,24 +7,27 @@
  * distinct word-and-term pair of the analysis: "maisons" -> word "maisons",
  * term "maison"; hashed by the analysis) in the type table, then four bytes,
  * its type's number, appended to the body stream (a title token likewise, to
- * the document's title stream). A token's position is its rank in its
- * passage: srch_analyze() numbers tokens 0, 1, 2, ... and the memseg relies
- * on it. A new type makes (or finds) its stem and its word, each numbered
- * once. Stored data (document and passage records) and field lengths are kept
- * in flat buffers; document ids in a map (replacements); ls_memseg_bytes() is
- * what the RAM budget counts, some 6 bytes of stream and records per token
- * plus the text and the vocabulary.
+ * the title stream). A token's position is its rank in its passage:
+ * srch_analyze() numbers tokens 0, 1, 2, ... and the memseg relies on it.
+ * Document ids are kept in records, found through a table; the rest of
+ * what is stored (titles, texts, fields) as raw records until the flush;
+ * field lengths per passage. Every buffer is a mapped block, counted whole
+ * by ls_memseg_bytes() (what the RAM budget counts) and released at a
+ * reset: about 230 bytes a Littré passage of 14 tokens, its 80 bytes of
+ * text included.
  *
- * The flush inverts: it counts each type's occurrences, sorts the stems and
- * words (their ranks are the key order of the B, T, V and W terms), finds the
- * common-word pairs of adjacent tokens (index/pairs.h) and sorts them, then
- * writes the fields in key order, B I P T V W, in rounds: a round takes the
- * next terms of a field whose occurrences fit a bounded scratch, scatters
- * those occurrences into it from the streams in passage order (a counting
- * sort), and writes each term's postings from its contiguous run. With
- * threads, a second thread writes the last terms into a half of the segment
- * (ls_segw_open_half()) and a third the stored records. Document ids become
- * the id terms (I).
+ * The flush inverts: it ranks the types' distinct terms (stems) and words
+ * in byte order (the key order of the B, T, V and W terms), counts each
+ * type's occurrences and finds the common-word pairs of adjacent tokens
+ * (index/pairs.h) in one pass over the body, ranks the pairs, then writes
+ * the fields in key order, B I P T V W, in rounds: a round takes the next
+ * terms of a field whose occurrences fit a bounded scratch, scatters those
+ * occurrences into it from the streams in passage order (a counting sort),
+ * and writes each term's postings from its contiguous run. With threads, a
+ * second thread writes the last terms into a half of the segment
+ * (ls_segw_open_half()) and a third compresses the stored records into a
+ * memory file, which the memseg keeps (the raw records freed) so that a
+ * failed flush can be done again. Document ids become the id terms (I).
  *
  * Indexed per passage: body terms (stemmed, with positions), body words
  * (folded, unstemmed, no positions), with a common-word list the pairs of

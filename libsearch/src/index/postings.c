@@ -179,9 +179,19 @@ int ls_pw_cut(ls_postings_writer *w)
 {
     if (w->n == 0 || w->n == LS_BLOCK)
         return w->doc->rc;
-    unsigned char h[2] = {SHORT_BLOCK, (unsigned char)(w->n - 1)};
-    ls_wfile_write(w->doc, h, 2);
-    put_entries(w);
+    /* packed as a full block would be, the values past n zero, and only
+     * the bytes that hold the first n kept */
+    for (int i = w->n; i < LS_BLOCK; i++)
+        w->deltas[i] = w->freqs[i] = 0;
+    unsigned bd = ls_bits_needed(w->deltas, LS_BLOCK);
+    unsigned bf = ls_bits_needed(w->freqs, LS_BLOCK);
+    unsigned char h[4] = {SHORT_BLOCK, (unsigned char)(w->n - 1), (unsigned char)bd,
+                          (unsigned char)bf};
+    ls_wfile_write(w->doc, h, 4);
+    ls_pack128(w->deltas, bd, w->packed);
+    ls_wfile_write(w->doc, w->packed, ((size_t)w->n * bd + 7) / 8);
+    ls_pack128(w->freqs, bf, w->packed);
+    ls_wfile_write(w->doc, w->packed, ((size_t)w->n * bf + 7) / 8);
     int rc = add_skip(w, w->prev, w->blk_max_tf, w->blk_min_len);
     if (rc != SRCH_OK)
         return rc;
@@ -421,6 +431,40 @@ static int decode_entries(ls_postings *p, const unsigned char *q, const unsigned
     return 0;
 }
 
+/* Decode short block b at s (data offsets start, end) after passage prev:
+ * its packed bytes are copied into zeroed room for a whole block first
+ * (the unpacking reads a whole block's worth). */
+static int load_short(ls_postings *p, const unsigned char *s, uint32_t end, uint32_t start,
+                      uint32_t prev)
+{
+    uint32_t n = (uint32_t)s[1] + 1;
+    unsigned bd = s[2], bf = s[3];
+    size_t nd = ((size_t)n * bd + 7) / 8, nf = ((size_t)n * bf + 7) / 8;
+    if (bd > 32 || bf > 32 || end > (size_t)(p->data_end - p->data) || end < start ||
+        (size_t)(end - start) != 4 + nd + nf)
+        return -1;
+    unsigned char room[16 * 32];
+    memset(room, 0, 16 * bd);
+    memcpy(room, s + 4, nd);
+    ls_unpack128(room, bd, p->docs);
+    memset(room, 0, 16 * bf);
+    memcpy(room, s + 4 + nd, nf);
+    ls_unpack128(room, bf, p->freqs);
+    uint64_t d = prev == UINT32_MAX ? UINT64_MAX : prev;   /* -1 + 1 = 0 */
+    for (uint32_t i = 0; i < n; i++) {
+        d += (uint64_t)p->docs[i] + 1;
+        p->docs[i] = (uint32_t)d;
+        p->freqs[i]++;
+        if (p->freqs[i] == 0)   /* 2^32 - 1 + 1: only a damaged block */
+            return -1;
+    }
+    if (d >= p->ndocs || d != skip_last(p, p->block))
+        return -1;
+    p->n = (int)n;
+    p->freqs_ready = 1;
+    return 0;
+}
+
 /* Decode block p->block into docs/freqs; position the positions cursor. */
 static int load_block(ls_postings *p)
 {
@@ -431,11 +475,8 @@ static int load_block(ls_postings *p)
     if (start > data_len)
         return -1;
     const unsigned char *s = p->data + start;
-    if (b < p->nfull && start + 2 <= data_len && s[0] == SHORT_BLOCK) {
-        uint32_t end = skip_doc_end(p, b);
-        if (end > data_len || end < start + 2 ||
-            decode_entries(p, s + 2, p->data + end, (uint32_t)s[1] + 1, prev) != 0 ||
-            p->docs[p->n - 1] != skip_last(p, b))
+    if (b < p->nfull && start + 4 <= data_len && s[0] == SHORT_BLOCK) {
+        if (load_short(p, s, skip_doc_end(p, b), start, prev) != 0)
             return -1;
     } else if (b < p->nfull) {
         uint32_t end = skip_doc_end(p, b);

@@ -8,8 +8,10 @@
  *     full block: bits_d u8, bits_f u8, 128 (delta - 1) packed with bits_d,
  *                 128 (freq - 1) packed with bits_f (bitpack.h)
  *     short block (only where a merge copies the blocks of an input after
- *                 entries that do not fill a block): u8 0xFF, u8 n - 1, then
- *                 n < 128 entries as the tail's
+ *                 entries that do not fill a block): u8 0xFF, u8 n - 1,
+ *                 u8 bits_d, u8 bits_f, then the n < 128 values packed as in
+ *                 a full block, only the bytes that hold them:
+ *                 ceil(n * bits_d / 8) bytes, then ceil(n * bits_f / 8)
  *     tail entry: varint (delta << 1 | (freq == 1)), varint freq if != 1
  *     delta = passage id - previous id (the first previous is -1)
  *   header (the term info's doc_off points here):
