@@ -173,6 +173,9 @@ index_once() {   # CORPUS FILE ENGINE RUN [--store-text]
     o=$raw/$name/index-$e${st:+-stored}-$i.json
     mkdir -p "$raw/$name" "$idx/$name"
     log "index $name with $e${st:+ $st} (run $i)"
+    # the previous engine's writes reach the disk first (untimed): a run
+    # does not pay for the writeback of another's files
+    sync
     if [ "$e" = libsearch ]; then
         python3 bench/ls_index.py "$SEARCH" "$file" "$dir" > "$o"
     else
