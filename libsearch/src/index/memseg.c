@@ -386,12 +386,15 @@ uint32_t ls_memseg_docs(const ls_memseg *m)
 }
 
 /* What the RAM budget counts: what the memseg holds (big blocks, counted
- * whole; see big_room()). */
+ * whole; see big_room()), and the store its flush will compress the raw
+ * records into (about half their size), held with them until that is
+ * done. */
 size_t ls_memseg_bytes(const ls_memseg *m)
 {
     return vocab_bytes(&m->types) + (m->ids_mask + 1) * sizeof *m->ids + m->body_cap +
            m->title_cap + m->pstart_cap + m->norms_cap + m->del_cap + m->dinfo_cap +
-           m->docs.cap + m->raw.cap + m->sto.cap + ls_store_writer_bytes(&m->sw);
+           m->docs.cap + m->raw.cap + (m->stored ? 0 : m->raw.len / 2) + m->sto.cap +
+           ls_store_writer_bytes(&m->sw);
 }
 
 /* ----------------------------------------------------------- analysis */
