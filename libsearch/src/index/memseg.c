@@ -179,22 +179,25 @@ static inline void vocab_prefetch_rec(const vocab *v, uint32_t h)
         __builtin_prefetch(v->recs.p + (uint32_t)s - 1);
 }
 
-static int vocab_grow(vocab *v)
+/* Double an open-addressing table of hash << 32 | value slots (0 =
+ * empty; the vocabularies', the document ids'), its slots moved to their
+ * places in the new one. -1 when out of memory (the table unchanged). */
+static int slots_double(uint64_t **slots, size_t *mask)
 {
-    size_t cap = (v->mask + 1) * 2;
-    uint64_t *ns = big_table(cap * sizeof *ns);
+    size_t cap = (*mask + 1) * 2;
+    uint64_t *ns = big_table(cap * sizeof *ns), *os = *slots;
     if (!ns)
         return -1;
-    for (size_t i = 0; i <= v->mask; i++)
-        if (v->slots[i]) {
-            size_t j = (v->slots[i] >> 32) & (cap - 1);
+    for (size_t i = 0; i <= *mask; i++)
+        if (os[i]) {
+            size_t j = (os[i] >> 32) & (cap - 1);
             while (ns[j])
                 j = (j + 1) & (cap - 1);
-            ns[j] = v->slots[i];
+            ns[j] = os[i];
         }
-    ls_big_free(v->slots, (v->mask + 1) * sizeof *v->slots);
-    v->slots = ns;
-    v->mask = cap - 1;
+    ls_big_free(os, (*mask + 1) * sizeof *os);
+    *slots = ns;
+    *mask = cap - 1;
     return 0;
 }
 
@@ -217,7 +220,7 @@ static vrec *vocab_get(vocab *v, const unsigned char *bytes, size_t len, uint32_
     if (v->n >= UINT32_MAX - 1 || v->recs.len + size >= UINT32_MAX)
         return NULL;
     if ((v->n + 1) * 4 > (v->mask + 1) * 3) {   /* at most 3/4 full */
-        if (vocab_grow(v) != 0)
+        if (slots_double(&v->slots, &v->mask) != 0)
             return NULL;
         for (i = h & v->mask; v->slots[i]; i = (i + 1) & v->mask)
             ;
@@ -599,21 +602,7 @@ static int grow_ids(ls_memseg *m)
 {
     if ((m->ndocs + 1) * 4 <= (m->ids_mask + 1) * 3)   /* at most 3/4 full */
         return 0;
-    size_t cap = (m->ids_mask + 1) * 2;
-    uint64_t *t = big_table(cap * sizeof *t);
-    if (!t)
-        return -1;
-    for (size_t i = 0; i <= m->ids_mask; i++)
-        if (m->ids[i]) {
-            size_t j = (m->ids[i] >> 32) & (cap - 1);
-            while (t[j])
-                j = (j + 1) & (cap - 1);
-            t[j] = m->ids[i];
-        }
-    ls_big_free(m->ids, (m->ids_mask + 1) * sizeof *m->ids);
-    m->ids = t;
-    m->ids_mask = cap - 1;
-    return 0;
+    return slots_double(&m->ids, &m->ids_mask);
 }
 
 static uint32_t id_hash(const char *id, size_t len)

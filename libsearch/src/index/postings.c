@@ -72,10 +72,13 @@ void ls_pw_begin(ls_postings_writer *w, int with_pos)
     w->has_short = 0;
 }
 
-/* A skip entry for the block that ends here (the files' offsets now),
- * last passage `last`, bound (max_tf, min_len). */
-static int add_skip(ls_postings_writer *w, uint32_t last, uint16_t max_tf, uint16_t min_len)
+/* A skip entry: a block of last passage `last`, ending at doc_end and
+ * pos_end (offsets in the term's data), bound (max_tf, min_len). */
+static int put_skip(ls_postings_writer *w, uint32_t last, uint64_t doc_end, uint64_t pos_end,
+                    uint16_t max_tf, uint16_t min_len)
 {
+    if (doc_end > UINT32_MAX || pos_end > UINT32_MAX)
+        return ls_err_set(w->doc->err, SRCH_ELIMIT, "postings of one term exceed 4 GiB");
     if (w->nskips == w->skips_cap) {
         size_t cap = w->skips_cap ? w->skips_cap * 2 : 64;
         unsigned char *s = realloc(w->skips, cap * SKIP_SIZE);
@@ -85,16 +88,20 @@ static int add_skip(ls_postings_writer *w, uint32_t last, uint16_t max_tf, uint1
         w->skips_cap = cap;
     }
     unsigned char *e = w->skips + w->nskips++ * SKIP_SIZE;
-    uint64_t doc_end = ls_wfile_offset(w->doc) - w->data_start;
-    uint64_t pos_end = w->with_pos ? ls_wfile_offset(w->pos) - w->pos_start : 0;
-    if (doc_end > UINT32_MAX || pos_end > UINT32_MAX)
-        return ls_err_set(w->doc->err, SRCH_ELIMIT, "postings of one term exceed 4 GiB");
     ls_put_u32(e, last);
     ls_put_u32(e + 4, (uint32_t)doc_end);
     ls_put_u32(e + 8, (uint32_t)pos_end);
     ls_put_u16(e + 12, max_tf);
     ls_put_u16(e + 14, min_len);
     return SRCH_OK;
+}
+
+/* A skip entry for the block that ends here (the files' offsets now). */
+static int add_skip(ls_postings_writer *w, uint32_t last, uint16_t max_tf, uint16_t min_len)
+{
+    uint64_t doc_end = ls_wfile_offset(w->doc) - w->data_start;
+    uint64_t pos_end = w->with_pos ? ls_wfile_offset(w->pos) - w->pos_start : 0;
+    return put_skip(w, last, doc_end, pos_end, max_tf, min_len);
 }
 
 /* The pending entries' varints (a tail, or a short block's). */
@@ -236,24 +243,10 @@ int ls_pw_copy_blocks(ls_postings_writer *w, const ls_postings *p, uint32_t from
         const unsigned char *e = skip + (size_t)b * SKIP_SIZE;
         uint64_t d_end = out_d + (ls_get_u32(e + 4) - dstart);
         uint64_t p_end = w->with_pos ? out_p + (ls_get_u32(e + 8) - pstart) : 0;
-        if (d_end > UINT32_MAX || p_end > UINT32_MAX)
-            return ls_err_set(w->doc->err, SRCH_ELIMIT, "postings of one term exceed 4 GiB");
-        if (w->nskips == w->skips_cap) {
-            size_t cap = w->skips_cap ? w->skips_cap * 2 : 64;
-            unsigned char *v = realloc(w->skips, cap * SKIP_SIZE);
-            if (!v)
-                return ls_err_set(w->doc->err, SRCH_ENOMEM, "out of memory writing postings");
-            w->skips = v;
-            w->skips_cap = cap;
-        }
-        unsigned char *o = w->skips + w->nskips++ * SKIP_SIZE;
         uint32_t last = ls_get_u32(e) + base;
         uint16_t tf = ls_get_u16(e + 12), len = ls_get_u16(e + 14);
-        ls_put_u32(o, last);
-        ls_put_u32(o + 4, (uint32_t)d_end);
-        ls_put_u32(o + 8, (uint32_t)p_end);
-        ls_put_u16(o + 12, tf);
-        ls_put_u16(o + 14, len);
+        if ((rc = put_skip(w, last, d_end, p_end, tf, len)) != SRCH_OK)
+            return rc;
         uint32_t n = block_entries(p, b);
         if (w->df == 0) {   /* (not used: a list of more than one entry) */
             w->first_doc = last;

@@ -57,10 +57,9 @@ int ls_store_writer_init(ls_store_writer *w, ls_wfile *f)
     return SRCH_OK;
 }
 
-void ls_store_writer_reset(ls_store_writer *w)
+/* The writer's buffers. */
+static void free_bufs(ls_store_writer *w)
 {
-    ls_wfile *f = w->f;
-    void *z = w->zctx;
     ls_buf_free(&w->praw);
     ls_buf_free(&w->draw);
     ls_buf_free(&w->pidx);
@@ -68,6 +67,13 @@ void ls_store_writer_reset(ls_store_writer *w)
     ls_buf_free(&w->iidx);
     ls_buf_free(&w->ids);
     ls_buf_free(&w->zbuf);
+}
+
+void ls_store_writer_reset(ls_store_writer *w)
+{
+    ls_wfile *f = w->f;
+    void *z = w->zctx;
+    free_bufs(w);
     memset(w, 0, sizeof *w);
     w->f = f;
     w->zctx = z;
@@ -81,13 +87,7 @@ size_t ls_store_writer_bytes(const ls_store_writer *w)
 
 void ls_store_writer_free(ls_store_writer *w)
 {
-    ls_buf_free(&w->praw);
-    ls_buf_free(&w->draw);
-    ls_buf_free(&w->pidx);
-    ls_buf_free(&w->didx);
-    ls_buf_free(&w->iidx);
-    ls_buf_free(&w->ids);
-    ls_buf_free(&w->zbuf);
+    free_bufs(w);
     ZSTD_freeCCtx(w->zctx);
     w->zctx = NULL;
 }
