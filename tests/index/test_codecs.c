@@ -173,16 +173,34 @@ static void plist_free(plist *l)
     free(l->pos);
 }
 
+/* A postings writer over new files docname and posname. */
+static void pw_open(ls_postings_writer *w, ls_wfile *doc, ls_wfile *pos, const char *docname,
+                    const char *posname)
+{
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(doc, tpath(docname), LS_MAGIC_POSTINGS, 7, 0, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(pos, tpath(posname), LS_MAGIC_POSITIONS, 7, 0, NULL), 0);
+    ls_pw_init(w, doc, pos);
+}
+
+/* Finish pw_open()'s files and map them (verified) into dm and pm. */
+static void pw_close_map(ls_postings_writer *w, ls_wfile *doc, ls_wfile *pos,
+                         const char *docname, const char *posname, ls_map *dm, ls_map *pm)
+{
+    ls_pw_free(w);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(doc, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(pos, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_map_open(dm, tpath(docname), docname, LS_MAGIC_POSTINGS, 7, LS_MAP_VERIFY, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ls_map_open(pm, tpath(posname), posname, LS_MAGIC_POSITIONS, 7, LS_MAP_VERIFY, NULL), 0);
+}
+
 /* Write lists[0, nl) as terms of a postings file and a positions file
  * (owner 7), their infos into ti, and map the two files into dm and pm. */
 static void write_lists(const plist *lists, int nl, ls_term_info *ti, const char *docname,
                         const char *posname, ls_map *dm, ls_map *pm)
 {
     ls_wfile doc, pos;
-    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&doc, tpath(docname), LS_MAGIC_POSTINGS, 7, 0, NULL), 0);
-    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&pos, tpath(posname), LS_MAGIC_POSITIONS, 7, 0, NULL), 0);
     ls_postings_writer w;
-    ls_pw_init(&w, &doc, &pos);
+    pw_open(&w, &doc, &pos, docname, posname);
     for (int l = 0; l < nl; l++) {
         ls_pw_begin(&w, 1);
         for (uint32_t i = 0; i < lists[l].n; i++)
@@ -191,11 +209,7 @@ static void write_lists(const plist *lists, int nl, ls_term_info *ti, const char
         CU_ASSERT_EQUAL(ls_pw_end(&w, &ti[l]), 0);
         CU_ASSERT_EQUAL(ti[l].df, lists[l].n);
     }
-    ls_pw_free(&w);
-    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&doc, NULL), 0);
-    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&pos, NULL), 0);
-    CU_ASSERT_EQUAL_FATAL(ls_map_open(dm, tpath(docname), docname, LS_MAGIC_POSTINGS, 7, LS_MAP_VERIFY, NULL), 0);
-    CU_ASSERT_EQUAL_FATAL(ls_map_open(pm, tpath(posname), posname, LS_MAGIC_POSITIONS, 7, LS_MAP_VERIFY, NULL), 0);
+    pw_close_map(&w, &doc, &pos, docname, posname, dm, pm);
 }
 
 static void test_codecs_postings__random_round_trip(void)
@@ -286,9 +300,7 @@ static void test_codecs_postings__raw_positions_copy(void)
     write_lists(lists, NL, ti, "a.doc", "a.pos", &dm, &pm);
     ls_wfile doc, pos;
     ls_postings_writer w;
-    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&doc, tpath("b.doc"), LS_MAGIC_POSTINGS, 7, 0, NULL), 0);
-    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&pos, tpath("b.pos"), LS_MAGIC_POSITIONS, 7, 0, NULL), 0);
-    ls_pw_init(&w, &doc, &pos);
+    pw_open(&w, &doc, &pos, "b.doc", "b.pos");
     uint32_t got[512];
     for (int l = 0; l < NL; l++) {
         plist *L = &lists[l];
@@ -344,12 +356,8 @@ static void test_codecs_postings__raw_positions_copy(void)
         }
         plist_free(L);
     }
-    ls_pw_free(&w);
-    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&doc, NULL), 0);
-    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&pos, NULL), 0);
     ls_map dm2, pm2;
-    CU_ASSERT_EQUAL_FATAL(ls_map_open(&dm2, tpath("b.doc"), "b.doc", LS_MAGIC_POSTINGS, 7, LS_MAP_VERIFY, NULL), 0);
-    CU_ASSERT_EQUAL_FATAL(ls_map_open(&pm2, tpath("b.pos"), "b.pos", LS_MAGIC_POSITIONS, 7, LS_MAP_VERIFY, NULL), 0);
+    pw_close_map(&w, &doc, &pos, "b.doc", "b.pos", &dm2, &pm2);
     CU_ASSERT_EQUAL(dm2.size, dm.size);
     CU_ASSERT_EQUAL(pm2.size, pm.size);
     CU_ASSERT(dm2.size == dm.size && memcmp(dm2.data, dm.data, dm.size) == 0);
@@ -382,9 +390,7 @@ static void test_codecs_postings__blocks_copied(void)
      * of NDOCS passages, some of them empty) */
     ls_wfile doc, pos;
     ls_postings_writer w;
-    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&doc, tpath("d.doc"), LS_MAGIC_POSTINGS, 7, 0, NULL), 0);
-    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&pos, tpath("d.pos"), LS_MAGIC_POSITIONS, 7, 0, NULL), 0);
-    ls_pw_init(&w, &doc, &pos);
+    pw_open(&w, &doc, &pos, "d.doc", "d.pos");
     int src[NT][5], nsrc[NT];
     uint32_t base[NT][5];
     ls_term_info tt[NT];
@@ -438,12 +444,8 @@ static void test_codecs_postings__blocks_copied(void)
     }
     CU_ASSERT(copied > 20);
     CU_ASSERT(cut > 5);   /* short blocks were made */
-    ls_pw_free(&w);
-    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&doc, NULL), 0);
-    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&pos, NULL), 0);
     ls_map dm2, pm2;
-    CU_ASSERT_EQUAL_FATAL(ls_map_open(&dm2, tpath("d.doc"), "d.doc", LS_MAGIC_POSTINGS, 7, LS_MAP_VERIFY, NULL), 0);
-    CU_ASSERT_EQUAL_FATAL(ls_map_open(&pm2, tpath("d.pos"), "d.pos", LS_MAGIC_POSITIONS, 7, LS_MAP_VERIFY, NULL), 0);
+    pw_close_map(&w, &doc, &pos, "d.doc", "d.pos", &dm2, &pm2);
     uint32_t got[64];
     for (int t = 0; t < NT; t++) {
         /* the expected entries: the inputs' in order, moved up */
