@@ -94,6 +94,13 @@ static void test_codecs_crc32c__known_values_and_hw(void)
     uint32_t c = ls_crc32c(0, buf, 1000);
     c = ls_crc32c(c, buf + 1000, sizeof buf - 1000);
     CU_ASSERT_EQUAL(c, ls_crc32c(0, buf, sizeof buf));
+    /* the CRC of a concatenation from its parts' CRCs (cuts 0..70, then every 997 bytes, and the end) */
+    for (size_t cut = 0; cut <= sizeof buf;
+         cut = cut == sizeof buf ? cut + 1 : cut < 70 ? cut + 1 : cut + 997 > sizeof buf ? sizeof buf : cut + 997) {
+        uint32_t a = ls_crc32c(0, buf, cut), b = ls_crc32c(0, buf + cut, sizeof buf - cut);
+        CU_ASSERT_EQUAL(ls_crc32c_combine(a, b, sizeof buf - cut), ls_crc32c(0, buf, sizeof buf));
+    }
+    CU_ASSERT_EQUAL(ls_crc32c_combine(0x12345678, 0, 0), 0x12345678);
 }
 
 static void test_codecs_bitpack__every_width(void)

@@ -81,3 +81,31 @@ uint32_t ls_crc32c(uint32_t crc, const void *data, size_t n)
     return ls_crc32c_sw(crc, data, n);
 }
 #endif
+
+/* a * b modulo the polynomial, both reflected (bit 31 holds x^0) */
+static uint32_t mult_mod(uint32_t a, uint32_t b)
+{
+    uint32_t prod = 0;
+    for (uint32_t bit = 1u << 31; bit && a; bit >>= 1) {
+        if (a & bit) {
+            prod ^= b;
+            a ^= bit;
+        }
+        b = b & 1 ? (b >> 1) ^ POLY : b >> 1;   /* b * x */
+    }
+    return prod;
+}
+
+/* Appending len_b bytes multiplies A's register by x^(8 len_b) (the pre-
+ * and post-inversions cancel out in the sum), then B's CRC is added. */
+uint32_t ls_crc32c_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b)
+{
+    uint32_t shift = 1u << 31;   /* x^0 */
+    uint32_t sq = 1u << 23;      /* x^8: one byte */
+    for (uint64_t n = len_b; n; n >>= 1) {
+        if (n & 1)
+            shift = mult_mod(shift, sq);
+        sq = mult_mod(sq, sq);
+    }
+    return mult_mod(shift, crc_a) ^ crc_b;
+}

@@ -14,6 +14,11 @@
 /* Extend crc (0 to start) with n bytes. */
 uint32_t ls_crc32c(uint32_t crc, const void *data, size_t n);
 
+/* The CRC of A then B, from crc_a (A's), crc_b (B's) and B's length: so
+ * that a file's checksum covers bytes copied in without reading them
+ * (ls_wfile_copy). O(log len_b). */
+uint32_t ls_crc32c_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b);
+
 /* The portable implementation alone, for tests. */
 uint32_t ls_crc32c_sw(uint32_t crc, const void *data, size_t n);
 

@@ -187,6 +187,45 @@ int ls_wfile_open_tmp(ls_wfile *w, const char *dir, ls_err *err)
     return SRCH_OK;
 }
 
+/* Copy the temporary file src into dst by copy_file_range(2): the kernel
+ * moves the pages, and dst's checksum is extended with src's
+ * (ls_crc32c_combine) instead of reading the bytes. *off: how much was
+ * copied (all of it, or 0 where the file system cannot: the caller then
+ * reads and writes). */
+static int copy_in_kernel(ls_wfile *dst, ls_wfile *src, uint64_t *off)
+{
+    if (dst->mem || src->flushed == 0 || flush_buf(dst) != SRCH_OK)
+        return dst->rc;
+    off_t in = 0;
+    while ((uint64_t)in < src->flushed) {
+        if (fault_now())
+            return fail_errno(dst, "write");
+        uint64_t left = src->flushed - (uint64_t)in;
+        ssize_t k = copy_file_range(src->fd, &in, dst->fd, NULL,
+                                    left < ((size_t)1 << 30) ? (size_t)left : (size_t)1 << 30, 0);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0 && in == 0 && (k == 0 || errno == EXDEV || errno == ENOSYS ||
+                                  errno == EINVAL || errno == EOPNOTSUPP || errno == EBADF))
+            return SRCH_OK;   /* not here: the bytes are read and written */
+        if (k < 0)
+            return fail_errno(dst, "copy_file_range");
+        if (k == 0) {
+            errno = EIO;
+            return fail_errno(dst, "copy_file_range (short)");
+        }
+    }
+    dst->crc = ls_crc32c_combine(dst->crc, src->crc, src->flushed);
+    dst->flushed += src->flushed;
+    *off = src->flushed;
+    if (dst->durable && dst->flushed - dst->kicked >= WRITEBACK_STEP) {
+        sync_file_range(dst->fd, (off_t)dst->kicked, (off_t)(dst->flushed - dst->kicked),
+                        SYNC_FILE_RANGE_WRITE);
+        dst->kicked = dst->flushed;
+    }
+    return SRCH_OK;
+}
+
 int ls_wfile_copy(ls_wfile *dst, ls_wfile *src)
 {
     if (src->rc != SRCH_OK || (!src->mem && flush_buf(src) != SRCH_OK))   /* its own message */
@@ -194,8 +233,11 @@ int ls_wfile_copy(ls_wfile *dst, ls_wfile *src)
                           src->err && src->err->msg[0] ? src->err->msg : "writing a segment failed");
     if (src->mem)
         return ls_wfile_write(dst, src->buf, src->len);
+    uint64_t off = 0;
+    if (copy_in_kernel(dst, src, &off) != SRCH_OK)
+        return dst->rc;
     unsigned char *chunk = src->buf;   /* its buffer, now empty */
-    for (uint64_t off = 0; off < src->flushed;) {
+    for (; off < src->flushed;) {
         size_t want = src->flushed - off < src->cap ? (size_t)(src->flushed - off) : src->cap;
         ssize_t got = pread(src->fd, chunk, want, (off_t)off);
         if (got <= 0) {
