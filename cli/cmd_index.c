@@ -209,7 +209,7 @@ int cmd_index(int argc, char **argv)
         }
         rc = srch_index_add(ix, &rec.doc);
         if (rc == SRCH_EINVAL) {   /* this record only */
-            cli_error(NULL, "%s: %s", rec.where, srch_index_errmsg(ix));
+            cli_error(NULL, "%s: %s", input_where(in, &rec), srch_index_errmsg(ix));
             skipped++;
             if (fail_fast) {
                 status = EXIT_FAIL;

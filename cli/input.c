@@ -463,19 +463,24 @@ static int check_doc(input *in, const srch_document *doc, size_t id_len, size_t 
     return 0;
 }
 
-static int set_where(input *in, input_record *rec, unsigned long line)
+static int set_line(input_record *rec, unsigned long line)
 {
-    int n = snprintf(in->where, in->where_cap, "%s:%lu", display(in), line);
+    rec->line = line;
+    return 1;
+}
+
+const char *input_where(input *in, const input_record *rec)
+{
+    int n = snprintf(in->where, in->where_cap, "%s:%lu", display(in), rec->line);
     if (n >= 0 && (size_t)n >= in->where_cap) {
         char *nw = realloc(in->where, (size_t)n + 1);
-        if (!nw)
-            return out_of_memory(in);
+        if (!nw)   /* the file's name alone, then */
+            return display(in);
         in->where = nw;
         in->where_cap = (size_t)n + 1;
-        snprintf(in->where, in->where_cap, "%s:%lu", display(in), line);
+        snprintf(in->where, in->where_cap, "%s:%lu", display(in), rec->line);
     }
-    rec->where = in->where;
-    return 1;
+    return in->where ? in->where : display(in);
 }
 
 /* The whole file as one document. 1, -1, -2. */
@@ -511,7 +516,7 @@ static int text_record(input *in, input_record *rec)
     if (rc < 0)
         return rc;
     rec->doc = doc;
-    return set_where(in, rec, 1);
+    return set_line(rec, 1);
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -626,7 +631,7 @@ static int jsonl_record(input *in, char *line, size_t len, input_record *rec)
     doc.fields = nf ? in->fields : NULL;
     doc.nfields = (size_t)nf;
     rec->doc = doc;
-    return set_where(in, rec, in->line);
+    return set_line(rec, in->line);
 }
 
 /* Decode the escapes of a TSV field s[0..n) in place and put a NUL after
@@ -688,7 +693,7 @@ static int tsv_record(input *in, char *line, size_t len, input_record *rec)
     if (rc < 0)
         return rc;
     rec->doc = doc;
-    return set_where(in, rec, in->line);
+    return set_line(rec, in->line);
 }
 
 /* ------------------------------------------------------------ iterating */

@@ -55,9 +55,8 @@ int input_format_parse(const char *name);
 typedef struct input_record {
     srch_document doc;   /* ready for srch_index_add(); every pointer valid
                             until the next input_next()/input_close() */
-    const char *where;   /* "path:line" of the record (the line of the JSONL
-                            or TSV line; 1 for a text file), for messages;
-                            valid as long as doc */
+    unsigned long line;  /* the line of the JSONL or TSV record; 1 for a
+                            text file (input_where() formats "path:line") */
 } input_record;
 
 typedef struct input input;
@@ -85,6 +84,11 @@ int input_open(input **out, char *const *paths, int npaths, input_format fmt, ch
  * -2: a fatal error (I/O error reading, out of memory): input_error() says
  *     what; do not call again (it would return -2 again). */
 int input_next(input *in, input_record *rec);
+
+/* "path:line" of rec, the record input_next() returned last, for
+ * messages (formatted on demand: most records need none). Valid until the
+ * next call on the input. */
+const char *input_where(input *in, const input_record *rec);
 
 /* The message of the last -1/-2 of input_next(), or "". Valid until the
  * next call on the input. */

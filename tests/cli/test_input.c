@@ -121,11 +121,12 @@ static void expect_record_(int line, input *in, const char *where, const char *i
         CU_FAIL("expected a record");
         return;
     }
-    int ok = (!where || same(r.where, where)) && same(r.doc.id, id) &&
+    const char *at = input_where(in, &r);
+    int ok = (!where || same(at, where)) && same(r.doc.id, id) &&
              same(r.doc.title, title) && r.doc.text_len == text_len &&
              memcmp(r.doc.text, text, text_len) == 0 && r.doc.version == SRCH_DOCUMENT_VERSION;
     if (!ok)
-        fprintf(stderr, "\nline %d: got %s id=[%s] title=[%s] text=[%.*s] (%zu)\n", line, r.where,
+        fprintf(stderr, "\nline %d: got %s id=[%s] title=[%s] text=[%.*s] (%zu)\n", line, at,
                 r.doc.id, r.doc.title ? r.doc.title : "(null)", (int)r.doc.text_len, r.doc.text,
                 r.doc.text_len);
     CU_ASSERT(ok);
@@ -1083,7 +1084,7 @@ static void test_input_jsonl__random_roundtrip(void)
                  memcmp(fld->value, r->values[k].s, r->values[k].len) == 0;
         }
         if (!ok) {
-            fprintf(stderr, "\nrecord %d (%s) differs\n", i, got.where);
+            fprintf(stderr, "\nrecord %d (line %lu) differs\n", i, got.line);
             mismatches++;
         }
     }
