@@ -1379,9 +1379,13 @@ static size_t term_key(const inversion *v, int field, uint32_t r, unsigned char 
     return len + 1;
 }
 
-/* Write the term of rank r from its occurrences pass[b, e) (pos too). */
+/* How far ahead write_term() loads the passages' lengths. */
+#define NORM_AHEAD 16
+
+/* Write the term of rank r from its occurrences pass[b, e) (pos too;
+ * pass holds lim entries: the lengths of those ahead are loaded early). */
 static int write_term(const inversion *v, ls_segment_writer *w, int field, uint32_t r,
-                      const uint32_t *pass, const uint32_t *pos, size_t b, size_t e)
+                      const uint32_t *pass, const uint32_t *pos, size_t b, size_t e, size_t lim)
 {
     const ls_memseg *m = v->m;
     unsigned char key[LS_MAX_TERM_BYTES];
@@ -1401,6 +1405,8 @@ static int write_term(const inversion *v, ls_segment_writer *w, int field, uint3
     int single = pass[b] == pass[e - 1];
     for (size_t k = b; k < e;) {
         uint32_t p = pass[k];
+        if (k + NORM_AHEAD < lim)   /* read at random: this term's or the next ones' */
+            __builtin_prefetch(&m->norms[2 * (size_t)pass[k + NORM_AHEAD]]);
         size_t k2 = k + 1;
         while (k2 < e && pass[k2] == p)
             k2++;
@@ -1443,7 +1449,7 @@ static int write_field(const inversion *v, ls_segment_writer *w, int field, uint
         for (uint32_t k = r; k < e; k++) {
             size_t end = s->ends[k - r];
             if (end > b) {
-                int rc = write_term(v, w, field, k, s->pass, s->pos, b, end);
+                int rc = write_term(v, w, field, k, s->pass, s->pos, b, end, total);
                 if (rc != SRCH_OK)
                     return rc;
             }
