@@ -653,7 +653,7 @@ static int flush(srch_index *ix, int background)
 }
 
 /* After a document: flush if the budget is spent. While a background
- * flush runs, the next memseg may fill up to a quarter of the budget, then
+ * flush runs, the next memseg may fill up to an eighth of the budget, then
  * waits for it: what the writer holds, the flush's own arrays included,
  * stays within about 1.5 times the budget. */
 static int check_budget(srch_index *ix)
