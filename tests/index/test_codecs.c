@@ -375,6 +375,92 @@ static void test_codecs_postings__raw_positions_copy(void)
     ls_map_close(&pm2);
 }
 
+/* What a merge does where it cannot copy an input's blocks (the tails,
+ * short lists): each block, and the tail, added whole (ls_pw_add_block(),
+ * with the bound stored for it) while it fits in the pending block, then
+ * entry by entry from there. The files are the same, byte for byte, as
+ * when every entry is added one by one with its length. */
+static void test_codecs_postings__blocks_added_whole(void)
+{
+    unsigned long long st = test_seed();
+    static const uint32_t sizes[] = {1, 2, 3, 50, 127, 128, 129, 200, 255, 256, 300, 700};
+    enum { NL = sizeof sizes / sizeof sizes[0], NT = 60, NDOCS = 20000 };
+    plist lists[NL];
+    ls_term_info ti[NL];
+    for (int l = 0; l < NL; l++)
+        plist_make(&lists[l], &st, sizes[l], NDOCS, l % 2 ? 30 : 3);
+    ls_map dm, pm;
+    write_lists(lists, NL, ti, "e.doc", "e.pos", &dm, &pm);
+    ls_wfile doc[2], pos[2];
+    ls_postings_writer w[2];   /* 0: entry by entry; 1: blocks whole */
+    pw_open(&w[0], &doc[0], &pos[0], "f.doc", "f.pos");
+    pw_open(&w[1], &doc[1], &pos[1], "g.doc", "g.pos");
+    int whole = 0, refused = 0;
+    for (int t = 0; t < NT; t++) {
+        ls_pw_begin(&w[0], 1);
+        ls_pw_begin(&w[1], 1);
+        int nsrc = 1 + (int)(test_rand(&st) % 5);
+        uint32_t base = 0;
+        for (int k = 0; k < nsrc; k++, base += NDOCS) {
+            int l = (int)(test_rand(&st) % NL);
+            const plist *L = &lists[l];
+            for (uint32_t i = 0; i < L->n; i++) {
+                CU_ASSERT_EQUAL(ls_pw_add(&w[0], L->docs[i] + base, L->freqs[i], L->pos[i],
+                                          L->lens[i]), 0);
+            }
+            ls_postings p;
+            CU_ASSERT_EQUAL_FATAL(ls_postings_open(&p, &ti[l], &dm, &pm, NDOCS, 1, NULL), 0);
+            uint32_t i = 0;
+            for (uint32_t b = 0; p.df >= 2 && (b < p.nfull || (b == p.nfull && p.ntail)); b++) {
+                CU_ASSERT_EQUAL_FATAL(ls_postings_to_block(&p, b), 0);
+                const unsigned char *raw;
+                size_t raw_len;
+                uint16_t mtf, mlen;
+                CU_ASSERT_EQUAL_FATAL(ls_postings_block_raw(&p, &raw, &raw_len, &mtf, &mlen), 0);
+                if (w[1].n + p.n > LS_BLOCK) {   /* refused; from its first entry on */
+                    CU_ASSERT_EQUAL(ls_pw_add_block(&w[1], &p, base, raw, raw_len, mtf, mlen),
+                                    SRCH_EINVAL);
+                    refused++;
+                    break;
+                }
+                CU_ASSERT_EQUAL(ls_pw_add_block(&w[1], &p, base, raw, raw_len, mtf, mlen), 0);
+                i += (uint32_t)p.n;
+                whole++;
+            }
+            for (; i < L->n; i++) {   /* next() goes on from the block refused */
+                uint32_t d = ls_postings_next(&p);
+                CU_ASSERT_EQUAL_FATAL(d, L->docs[i]);
+                const unsigned char *raw;
+                size_t raw_len;
+                CU_ASSERT_EQUAL_FATAL(ls_postings_positions_raw(&p, &raw, &raw_len), 0);
+                CU_ASSERT_EQUAL(ls_pw_add_raw(&w[1], d + base, ls_postings_freq(&p), raw, raw_len,
+                                              L->lens[i]), 0);
+            }
+            CU_ASSERT_FALSE(p.corrupt);
+        }
+        ls_term_info a, b;
+        CU_ASSERT_EQUAL(ls_pw_end(&w[0], &a), 0);
+        CU_ASSERT_EQUAL(ls_pw_end(&w[1], &b), 0);
+        CU_ASSERT(a.df == b.df && a.doc_off == b.doc_off && a.pos_off == b.pos_off &&
+                  a.single_doc == b.single_doc && a.single_freq == b.single_freq);
+    }
+    CU_ASSERT(whole > 50);
+    CU_ASSERT(refused > 5);
+    ls_map dm2[2], pm2[2];
+    pw_close_map(&w[0], &doc[0], &pos[0], "f.doc", "f.pos", &dm2[0], &pm2[0]);
+    pw_close_map(&w[1], &doc[1], &pos[1], "g.doc", "g.pos", &dm2[1], &pm2[1]);
+    CU_ASSERT(dm2[0].size == dm2[1].size && memcmp(dm2[0].data, dm2[1].data, dm2[0].size) == 0);
+    CU_ASSERT(pm2[0].size == pm2[1].size && memcmp(pm2[0].data, pm2[1].data, pm2[0].size) == 0);
+    for (int k = 0; k < 2; k++) {
+        ls_map_close(&dm2[k]);
+        ls_map_close(&pm2[k]);
+    }
+    for (int l = 0; l < NL; l++)
+        plist_free(&lists[l]);
+    ls_map_close(&dm);
+    ls_map_close(&pm);
+}
+
 /* What a merge does with inputs without deletions: lists of several inputs
  * (passages moved up by each one's base) appended into one, each input's
  * blocks copied as they are stored (its first block entry by entry unless
@@ -974,6 +1060,7 @@ static const ls_test tests[] = {
     {"test_codecs_postings__random_round_trip", test_codecs_postings__random_round_trip},
     {"test_codecs_postings__raw_positions_copy", test_codecs_postings__raw_positions_copy},
     {"test_codecs_postings__blocks_copied", test_codecs_postings__blocks_copied},
+    {"test_codecs_postings__blocks_added_whole", test_codecs_postings__blocks_added_whole},
     {"test_codecs_postings__corrupt_header_detected", test_codecs_postings__corrupt_header_detected},
     {"test_codecs_termdict__lookup_and_iteration", test_codecs_termdict__lookup_and_iteration},
     {"test_codecs_termdict__blocks_appended", test_codecs_termdict__blocks_appended},

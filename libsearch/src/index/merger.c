@@ -11,7 +11,11 @@
  * Of an input without deletions, whose passages all move by its base, the
  * blocks after the first are copied as they are stored (ls_pw_copy_blocks:
  * deltas, frequencies, positions and bounds hold; only the skip entries
- * move): on the Littré's five segments, half the entries.
+ * move): on the Littré's six segments, half the entries. Its first block
+ * and its tail are added a block at a time (ls_pw_add_block: decoded,
+ * with their positions and stored bound as they are, no passage length
+ * read) where they fit in the output's pending block; entry by entry
+ * only what does not, the inputs with deletions and single entries.
  * Stored records are decompressed and recompressed block by block, by a
  * second thread when asked (threads > 1), meanwhile. With threads, the
  * terms from a key near the middle of the work on are merged by a third
@@ -105,11 +109,29 @@ static int copy_entries(ls_segment_writer *w, input *in, ls_postings *p, int blo
     return SRCH_OK;
 }
 
+/* The loaded block of p (or its tail) added whole, with the bound it
+ * holds (ls_pw_add_block()): none of its passages' lengths is read. */
+static int add_block(ls_segment_writer *w, input *in, ls_postings *p)
+{
+    const unsigned char *pos;
+    size_t pos_len;
+    uint16_t max_tf, min_len;
+    if (ls_postings_block_raw(p, &pos, &pos_len, &max_tf, &min_len) != 0)
+        return SRCH_OK;   /* p->corrupt: the caller says so */
+    return ls_pw_add_block(&w->pw, p, in->base, pos, pos_len, max_tf, min_len);
+}
+
 /* The entries of the input's current term. Of an input without deletions
  * the blocks are copied as they are stored (ls_pw_copy_blocks()): but the
  * first, whose first delta counts from another passage (unless the list
- * so far ends just before this input's passages), entry by entry, after
- * which what is left of the list is too. */
+ * so far ends just before this input's passages), which is added whole
+ * (add_block()) after the pending entries are cut. What is left (the
+ * tail; a list of one block and a tail whose first delta must change) is
+ * added a block at a time while each fits in the pending block, then
+ * entry by entry: the segment is the same as if every entry was added one
+ * by one, but for the blocks copied. Of an input with deletions, or a
+ * term of one passage (its length is not stored with it), entry by
+ * entry. */
 static int copy_postings(ls_segment_writer *w, input *in, ls_err *err)
 {
     ls_postings p;
@@ -117,13 +139,25 @@ static int copy_postings(ls_segment_writer *w, input *in, ls_err *err)
     if (rc != SRCH_OK)
         return rc;
     uint32_t from = w->pw.prev + 1 == in->base ? 0 : 1;
-    if (!in->del && p.df >= 2 && p.nfull > from) {
-        if (from == 1 && (rc = ls_pw_cut(&w->pw)) == SRCH_OK)
-            rc = copy_entries(w, in, &p, 1);
-        if (rc == SRCH_OK && !p.corrupt)
-            rc = ls_pw_copy_blocks(&w->pw, &p, from, p.nfull, in->base);
-        if (rc == SRCH_OK && !p.corrupt && p.ntail && ls_postings_to_block(&p, p.nfull) == 0)
-            rc = copy_entries(w, in, &p, 0);
+    if (!in->del && p.df >= 2) {
+        uint32_t b = 0;
+        if (p.nfull > from) {
+            if (from == 1 && (rc = ls_pw_cut(&w->pw)) == SRCH_OK &&
+                ls_postings_to_block(&p, 0) == 0)
+                rc = add_block(w, in, &p);
+            if (rc == SRCH_OK && !p.corrupt)
+                rc = ls_pw_copy_blocks(&w->pw, &p, from, p.nfull, in->base);
+            b = p.nfull;
+        }
+        for (; rc == SRCH_OK && !p.corrupt && (b < p.nfull || (b == p.nfull && p.ntail)); b++) {
+            if (ls_postings_to_block(&p, b) != 0)
+                break;
+            if (w->pw.n + p.n > LS_BLOCK) {   /* from its first entry on */
+                rc = copy_entries(w, in, &p, 0);
+                break;
+            }
+            rc = add_block(w, in, &p);
+        }
     } else {
         rc = copy_entries(w, in, &p, 0);
     }

@@ -182,6 +182,42 @@ int ls_pw_add_raw(ls_postings_writer *w, uint32_t doc, uint32_t freq, const unsi
     return add_entry(w, doc, freq, len);
 }
 
+int ls_pw_add_block(ls_postings_writer *w, const ls_postings *p, uint32_t base,
+                    const unsigned char *pos, size_t pos_len, uint16_t max_tf, uint16_t min_len)
+{
+    if (w->doc->rc != SRCH_OK || p->n <= 0)
+        return w->doc->rc;
+    if (w->n + p->n > LS_BLOCK || (w->df && p->docs[0] + base <= w->prev))
+        return ls_err_set(w->doc->err, SRCH_EINVAL, "postings block does not fit");
+    if (w->with_pos && pos_len)
+        ls_wfile_write(w->pos, pos, pos_len);
+    if (w->df == 0) {
+        w->first_doc = p->docs[0] + base;
+        w->first_freq = p->freqs[0];
+    }
+    uint32_t prev = w->prev;
+    for (int i = 0; i < p->n; i++) {
+        uint32_t doc = p->docs[i] + base;
+        w->deltas[w->n + i] = doc - prev - 1;   /* prev starts at -1 */
+        w->freqs[w->n + i] = p->freqs[i] - 1;
+        prev = doc;
+    }
+    w->prev = prev;
+    w->n += p->n;
+    w->df += (uint32_t)p->n;
+    if (max_tf > w->blk_max_tf)
+        w->blk_max_tf = max_tf;
+    if (min_len < w->blk_min_len)
+        w->blk_min_len = min_len;
+    if (max_tf > w->max_tf)
+        w->max_tf = max_tf;
+    if (min_len < w->min_len)
+        w->min_len = min_len;
+    if (w->n == LS_BLOCK)
+        return flush_block(w);
+    return w->doc->rc;
+}
+
 int ls_pw_cut(ls_postings_writer *w)
 {
     if (w->n == 0 || w->n == LS_BLOCK)
@@ -686,6 +722,44 @@ int ls_postings_positions_raw(ls_postings *p, const unsigned char **bytes, size_
     *bytes = p->pos_ptr;
     *len = (size_t)(q - p->pos_ptr);
     p->pos_next = q;
+    return 0;
+}
+
+int ls_postings_block_raw(ls_postings *p, const unsigned char **pos, size_t *pos_len,
+                          uint16_t *max_tf, uint16_t *min_len)
+{
+    if (p->df < 2 || !p->loaded || p->n <= 0)
+        return p->corrupt = 1, -1;
+    if (!p->freqs_ready)
+        ls_postings_load_freqs(p);
+    if (p->block < p->nfull) {
+        const unsigned char *e = p->skip + (size_t)p->block * SKIP_SIZE;
+        *max_tf = ls_get_u16(e + 12);
+        *min_len = ls_get_u16(e + 14);
+    } else {
+        *max_tf = p->tail_max_tf;
+        *min_len = p->tail_min_len;
+    }
+    *pos = NULL;
+    *pos_len = 0;
+    if (!p->with_pos)
+        return 0;
+    /* load_block() put pos_ptr at the block's start, within the file */
+    const unsigned char *start = p->pos_base + (p->block ? skip_pos_end(p, p->block - 1) : 0);
+    const unsigned char *end;
+    if (p->block < p->nfull) {
+        uint32_t pend = skip_pos_end(p, p->block);
+        end = pend <= (size_t)(p->pos_limit - p->pos_base) ? p->pos_base + pend : NULL;
+    } else {   /* the tail's end is where its entries' positions end */
+        uint64_t count = 0;
+        for (int i = 0; i < p->n; i++)
+            count += p->freqs[i];
+        end = skip_varints(start, p->pos_limit, count);
+    }
+    if (!end || end < start)
+        return p->corrupt = 1, -1;
+    *pos = start;
+    *pos_len = (size_t)(end - start);
     return 0;
 }
 

@@ -115,6 +115,15 @@ int ls_pw_cut(ls_postings_writer *w);
 int ls_pw_copy_blocks(ls_postings_writer *w, const ls_postings *p, uint32_t from, uint32_t to,
                       uint32_t base);
 
+/* For a merge: append the entries of p's loaded block (or tail; see
+ * ls_postings_block_raw()) renumbered by `base`, with their positions as
+ * stored (pos_len bytes) and the block's bound (max_tf, min_len), which
+ * holds exactly for these entries: no passage length is read. They must
+ * fit in the pending block (n + p->n <= LS_BLOCK) and follow the last
+ * entry. The result is what adding them one by one gives. */
+int ls_pw_add_block(ls_postings_writer *w, const ls_postings *p, uint32_t base,
+                    const unsigned char *pos, size_t pos_len, uint16_t max_tf, uint16_t min_len);
+
 /* ---- reader ---- */
 
 struct ls_postings {
@@ -160,6 +169,13 @@ uint32_t ls_postings_next(ls_postings *p);
  * its first entry. 0, or -1 when there is no such block or it is
  * malformed. */
 int ls_postings_to_block(ls_postings *p, uint32_t b);
+
+/* For a merge, after ls_postings_to_block(): the loaded block's (or the
+ * tail's) positions as stored, all its entries' (*pos_len bytes; none
+ * without positions), and its bound. 0, or -1 when they do not fit the
+ * file (p->corrupt is set). */
+int ls_postings_block_raw(ls_postings *p, const unsigned char **pos, size_t *pos_len,
+                          uint16_t *max_tf, uint16_t *min_len);
 
 /* Is the current entry the last of its block (or of the tail)? */
 static inline int ls_postings_block_end(const ls_postings *p) { return p->i + 1 >= p->n; }
