@@ -135,6 +135,23 @@ static int flush_block(ls_postings_writer *w)
     return SRCH_OK;
 }
 
+/* Entries just added bound by (tf, len): the pending block's and the
+ * list's bounds widened; the block written if it is full. */
+static int take_bound(ls_postings_writer *w, uint16_t tf, uint16_t len)
+{
+    if (tf > w->blk_max_tf)
+        w->blk_max_tf = tf;
+    if (len < w->blk_min_len)
+        w->blk_min_len = len;
+    if (tf > w->max_tf)
+        w->max_tf = tf;
+    if (len < w->min_len)
+        w->min_len = len;
+    if (w->n == LS_BLOCK)
+        return flush_block(w);
+    return w->doc->rc;
+}
+
 /* The entry's passage and frequency, once its positions are written. */
 static int add_entry(ls_postings_writer *w, uint32_t doc, uint32_t freq, uint32_t len)
 {
@@ -147,18 +164,7 @@ static int add_entry(ls_postings_writer *w, uint32_t doc, uint32_t freq, uint32_
     w->n++;
     w->df++;
     w->prev = doc;
-    uint16_t tf = sat16(freq), l = sat16(len);
-    if (tf > w->blk_max_tf)
-        w->blk_max_tf = tf;
-    if (l < w->blk_min_len)
-        w->blk_min_len = l;
-    if (tf > w->max_tf)
-        w->max_tf = tf;
-    if (l < w->min_len)
-        w->min_len = l;
-    if (w->n == LS_BLOCK)
-        return flush_block(w);
-    return w->doc->rc;
+    return take_bound(w, sat16(freq), sat16(len));
 }
 
 int ls_pw_add(ls_postings_writer *w, uint32_t doc, uint32_t freq, const uint32_t *positions,
@@ -205,17 +211,7 @@ int ls_pw_add_block(ls_postings_writer *w, const ls_postings *p, uint32_t base,
     w->prev = prev;
     w->n += p->n;
     w->df += (uint32_t)p->n;
-    if (max_tf > w->blk_max_tf)
-        w->blk_max_tf = max_tf;
-    if (min_len < w->blk_min_len)
-        w->blk_min_len = min_len;
-    if (max_tf > w->max_tf)
-        w->max_tf = max_tf;
-    if (min_len < w->min_len)
-        w->min_len = min_len;
-    if (w->n == LS_BLOCK)
-        return flush_block(w);
-    return w->doc->rc;
+    return take_bound(w, max_tf, min_len);
 }
 
 int ls_pw_cut(ls_postings_writer *w)
