@@ -740,7 +740,8 @@ int ls_postings_block_raw(ls_postings *p, const unsigned char **pos, size_t *pos
     *pos_len = 0;
     if (!p->with_pos)
         return 0;
-    /* load_block() put pos_ptr at the block's start, within the file */
+    /* the block's start, which load_block() checked lies in the file
+     * (pos_ptr was put there, but reading positions moves it) */
     const unsigned char *start = p->pos_base + (p->block ? skip_pos_end(p, p->block - 1) : 0);
     const unsigned char *end;
     if (p->block < p->nfull) {

@@ -98,6 +98,18 @@ static int fail_errno(ls_wfile *w, const char *what)
     return w->rc;
 }
 
+/* A file to be fsynced: start writing back what it has so far, so that
+ * the disk works while we do and the final fsync waits little (advice
+ * only: its failure is the fsync's to report). */
+static void kick_writeback(ls_wfile *w)
+{
+    if (w->durable && w->flushed - w->kicked >= WRITEBACK_STEP) {
+        sync_file_range(w->fd, (off_t)w->kicked, (off_t)(w->flushed - w->kicked),
+                        SYNC_FILE_RANGE_WRITE);
+        w->kicked = w->flushed;
+    }
+}
+
 static int flush_buf(ls_wfile *w)
 {
     if (w->rc != SRCH_OK || w->len == 0)
@@ -107,14 +119,7 @@ static int flush_buf(ls_wfile *w)
     w->crc = ls_crc32c(w->crc, w->buf, w->len);
     w->flushed += w->len;
     w->len = 0;
-    /* a file to be fsynced: start writing back what it has so far, so
-     * that the disk works while we do and the final fsync waits little
-     * (advice only: its failure is the fsync's to report) */
-    if (w->durable && w->flushed - w->kicked >= WRITEBACK_STEP) {
-        sync_file_range(w->fd, (off_t)w->kicked, (off_t)(w->flushed - w->kicked),
-                        SYNC_FILE_RANGE_WRITE);
-        w->kicked = w->flushed;
-    }
+    kick_writeback(w);
     return SRCH_OK;
 }
 
@@ -218,11 +223,7 @@ static int copy_in_kernel(ls_wfile *dst, ls_wfile *src, uint64_t *off)
     dst->crc = ls_crc32c_combine(dst->crc, src->crc, src->flushed);
     dst->flushed += src->flushed;
     *off = src->flushed;
-    if (dst->durable && dst->flushed - dst->kicked >= WRITEBACK_STEP) {
-        sync_file_range(dst->fd, (off_t)dst->kicked, (off_t)(dst->flushed - dst->kicked),
-                        SYNC_FILE_RANGE_WRITE);
-        dst->kicked = dst->flushed;
-    }
+    kick_writeback(dst);
     return SRCH_OK;
 }
 
