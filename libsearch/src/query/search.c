@@ -367,6 +367,7 @@ static int run_maxscore(segrun *r, ls_scorer *root)
         uint32_t upto = LS_NO_DOC - 1;
         size_t ness = 0;     /* order[0 .. ness) are non-essential */
         double ne_sum = 0;
+        int both = 0;        /* a candidate must match a non-essential child */
         int pruning = full(c);
         if (pruning) {
             for (size_t i = 0; i < n; i++) {
@@ -403,6 +404,9 @@ static int run_maxscore(segrun *r, ls_scorer *root)
             ness = demote_dependents(&f, order, ness, bm, &ne_sum);
             if (ness)
                 c->pruned = 1;   /* passages only they match are not visited */
+            /* when the essential children together cannot make a passage
+             * enter, the candidates are the passages both parts match */
+            both = ness && subset_bound(&f, bm, order, ness, n, clauses, power) <= theta(c);
             /* each child's floor: theta minus the others' bounds in the
              * window, and their bounds over all passages after it */
             double all = 0, all_max = 0;
@@ -474,6 +478,18 @@ static int run_maxscore(segrun *r, ls_scorer *root)
                     }
                     if (!any) {
                         c->pruned = 1;
+                        if (both) {
+                            /* no non-essential child matches before the
+                             * least of their passages: the essential ones
+                             * skip there (within the window, whose
+                             * partition holds only up to upto) */
+                            uint32_t next = upto + 1;
+                            for (size_t e = 0; e < ness; e++)
+                                if (kids[order[e]]->doc < next)
+                                    next = kids[order[e]]->doc;
+                            if (next > doc)
+                                doc = next;
+                        }
                         for (size_t e = ness; e < n; e++)
                             if (kids[order[e]]->doc == cand)
                                 ls_next(kids[order[e]]);
