@@ -181,7 +181,12 @@ SRCH_API int srch_analyze(srch_analyzer *a, const char *text, size_t len,
                 ls_memo_prefetch(&a->tokens, p->hash);
             }
         }
-        /* 2. Turn each into a token, from the cache or the whole chain. */
+        /* 2. Their slots have arrived meanwhile: prefetch the records. */
+        if (a->use_cache)
+            for (int i = 0; i < nb; i++)
+                if (batch[i].kind == LS_SEG_WORD)
+                    ls_memo_prefetch_rec(&a->tokens, batch[i].hash);
+        /* 3. Turn each into a token, from the cache or the whole chain. */
         for (int i = 0; i < nb; i++) {
             pending *p = &batch[i];
             const char *cached = NULL;

@@ -75,6 +75,13 @@ void ls_memo_prefetch(const ls_memo *m, uint64_t h)
     __builtin_prefetch(&m->slots[h & m->mask]);
 }
 
+void ls_memo_prefetch_rec(const ls_memo *m, uint64_t h)
+{
+    uint64_t s = m->slots[h & m->mask];
+    if (s)
+        __builtin_prefetch(m->pool + (uint32_t)s - 1);
+}
+
 const char *ls_memo_get(const ls_memo *m, const void *key, size_t klen, size_t *value_len)
 {
     return ls_memo_get_hashed(m, key, klen, ls_hash_bytes(key, klen), value_len);

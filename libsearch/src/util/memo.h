@@ -41,6 +41,9 @@ uint64_t ls_memo_hash(const void *key, size_t klen);
  * short key. */
 uint64_t ls_memo_hash_in(const void *key, size_t klen, const void *end);
 void ls_memo_prefetch(const ls_memo *m, uint64_t hash);
+/* The second miss: the record the key's first slot points to (its slot
+ * should have been prefetched a while before, or this waits for it). */
+void ls_memo_prefetch_rec(const ls_memo *m, uint64_t hash);
 const char *ls_memo_get_hashed(const ls_memo *m, const void *key, size_t klen, uint64_t hash,
                                size_t *value_len);
 
