@@ -674,7 +674,7 @@ def main():
     w("")
     w("- Runs: each figure is a median; the number of runs is in each table (indexing the "
       "full Littré with Xapian and Lucene++ takes about 2 minutes each, hence one run of "
-      "those; libsearch and FTS5 three).")
+      "those; libsearch and FTS5 five, as the same work's times vary by 10 to 20% here).")
     w("- The seed is 10 paragraphs: its timings are dominated by fixed costs (libsearch's "
       "include starting the process), shown for completeness, not for comparison.")
     w("- The engines do not find the same passages (see Agreement): FTS5 does not stem, "
