@@ -134,7 +134,8 @@ static int analyze_word(srch_analyzer *a, const char *w, size_t n, ls_seg_kind k
 }
 
 /* Segments are read from ICU in batches, so that the token cache's slots
- * for a whole batch can be prefetched before the lookups. */
+ * for a whole batch, then their records, can be prefetched before the
+ * lookups. */
 #define BATCH 16
 
 typedef struct pending {
