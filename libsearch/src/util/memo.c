@@ -55,6 +55,12 @@ static inline int same_bytes(const unsigned char *a, const unsigned char *b, siz
     return 1;
 }
 
+/* The record a non-empty slot points to (its low half: offset + 1). */
+static inline const unsigned char *slot_rec(const ls_memo *m, uint64_t s)
+{
+    return m->pool + (uint32_t)s - 1;
+}
+
 static inline size_t rec_vlen(const unsigned char *r)
 {
     return (size_t)r[1] | (size_t)r[2] << 8;
@@ -79,7 +85,7 @@ void ls_memo_prefetch_rec(const ls_memo *m, uint64_t h)
 {
     uint64_t s = m->slots[h & m->mask];
     if (s)
-        __builtin_prefetch(m->pool + (uint32_t)s - 1);
+        __builtin_prefetch(slot_rec(m, s));
 }
 
 const char *ls_memo_get(const ls_memo *m, const void *key, size_t klen, size_t *value_len)
@@ -99,7 +105,7 @@ const char *ls_memo_get_hashed(const ls_memo *m, const void *key, size_t klen, u
             return NULL;
         if ((uint32_t)(s >> 32) != tag)
             continue;
-        const unsigned char *r = m->pool + (uint32_t)s - 1;
+        const unsigned char *r = slot_rec(m, s);
         if (r[0] == klen && same_bytes(r + REC_HEAD, key, klen)) {
             *value_len = rec_vlen(r);
             return (const char *)r + REC_HEAD + klen;
@@ -117,7 +123,7 @@ static int grow_slots(ls_memo *m)
         uint64_t s = m->slots[i];
         if (!s)
             continue;
-        const unsigned char *r = m->pool + (uint32_t)s - 1;
+        const unsigned char *r = slot_rec(m, s);
         size_t j = ls_hash_bytes(r + REC_HEAD, r[0]) & (ncap - 1);
         while (ns[j])
             j = (j + 1) & (ncap - 1);
