@@ -39,6 +39,12 @@ int ls_idfilter_maybe(const ls_idfilter *f, uint64_t h)
     return 1;
 }
 
+void ls_idfilter_prefetch(const ls_idfilter *f, uint64_t h)
+{
+    if (f->bits)
+        __builtin_prefetch(f->bits + 8 * ((h >> 32) % f->nblocks));
+}
+
 int ls_idfilter_init(ls_idfilter *f, uint64_t capacity, ls_err *err)
 {
     f->nblocks = (size_t)(capacity * 16 / 512) + 1;

@@ -35,6 +35,8 @@ int ls_idfilter_add_segment(ls_idfilter *f, const ls_segment *s, ls_err *err);
 void ls_idfilter_free(ls_idfilter *f);
 uint64_t ls_idfilter_hash(const char *id, size_t len);
 int ls_idfilter_maybe(const ls_idfilter *f, uint64_t hash);
+/* Start loading the block ls_idfilter_maybe(f, hash) will read. */
+void ls_idfilter_prefetch(const ls_idfilter *f, uint64_t hash);
 /* Add one id (as ls_idfilter_add_segment() adds each of a segment's). */
 void ls_idfilter_add_id(ls_idfilter *f, const char *id, size_t len);
 

@@ -170,13 +170,23 @@ static inline void vocab_prefetch(const vocab *v, uint32_t h)
     __builtin_prefetch(&v->slots[h & v->mask]);
 }
 
-/* Once its slot is loaded: start loading the record a slot of hash h
- * points to. */
+/* Once its slot is loaded: start loading the record of hash h, found in
+ * its slot or the next ones of the same cache line (at 3/4 full, a key is
+ * as likely to be one of those as in its own slot); nothing if it is not
+ * there. */
 static inline void vocab_prefetch_rec(const vocab *v, uint32_t h)
 {
-    uint64_t s = v->slots[h & v->mask];
-    if (s && (uint32_t)(s >> 32) == h)
-        __builtin_prefetch(v->recs.p + (uint32_t)s - 1);
+    for (size_t i = h & v->mask, last = i | 7;; i++) {   /* 8 slots a line */
+        uint64_t s = v->slots[i];
+        if (!s)
+            return;
+        if ((uint32_t)(s >> 32) == h) {
+            __builtin_prefetch(v->recs.p + (uint32_t)s - 1);
+            return;
+        }
+        if (i == last)
+            return;
+    }
 }
 
 /* Double an open-addressing table of hash << 32 | value slots (0 =
@@ -499,6 +509,7 @@ int ls_prep_analyze(ls_prep *p, srch_analyzer *a, const srch_document *doc,
     p->ntitle = 0;
     p->scratch.len = 0;
     p->failed = 0;
+    p->id_hash = ls_hash_bytes(doc->id, strlen(doc->id));
     if (doc->text_len >= UINT32_MAX)
         return p->rc = ls_err_set(err, SRCH_EINVAL,
                                   "document '%s': body of %zu bytes (limit 4 GiB)", doc->id,
@@ -605,11 +616,6 @@ static int grow_ids(ls_memseg *m)
     return slots_double(&m->ids, &m->ids_mask);
 }
 
-static uint32_t id_hash(const char *id, size_t len)
-{
-    return (uint32_t)ls_hash_bytes(id, len);
-}
-
 /* A document's id goes to the memseg's records (varint length, bytes),
  * the rest of it to the raw store records: varint title_len, title, varint
  * lead_len, lead, varint nfields, varint fields_len, fields (the store's
@@ -669,7 +675,7 @@ int ls_memseg_add_records(ls_memseg *m, ls_prep *pr, int *replaced, ls_err *err)
         m->raw.len = raw_len;
         return ls_err_set(err, SRCH_ENOMEM, "out of memory indexing '%s'", doc->id);
     }
-    uint32_t h = id_hash(doc->id, id_len);
+    uint32_t h = (uint32_t)pr->id_hash;
     uint64_t *slot = id_slot(m, doc->id, id_len, h);
     uint32_t old = (uint32_t)*slot;
     if (old) {   /* replacing a document of the memseg */
@@ -779,6 +785,36 @@ int ls_memseg_add_prepared(ls_memseg *m, ls_prep *pr, int *replaced, ls_err *err
     return rc == SRCH_OK ? ls_memseg_invert(m, pr, err) : rc;
 }
 
+/* Enough tokens to cover an ordinary passage and title (13.9 tokens a
+ * passage on the Littré), not so many that the prefetches of a long
+ * document crowd each other out. */
+#define PREFETCH_TOKENS 32
+
+void ls_memseg_prefetch_id(const ls_memseg *m, uint64_t id_hash)
+{
+    __builtin_prefetch(&m->ids[(uint32_t)id_hash & m->ids_mask]);
+}
+
+void ls_memseg_prefetch(const ls_memseg *m, const ls_prep *pr, int records)
+{
+    if (pr->rc != SRCH_OK)
+        return;
+    size_t nt = pr->ntitle < PREFETCH_TOKENS ? pr->ntitle : PREFETCH_TOKENS;
+    size_t nb = pr->npend < PREFETCH_TOKENS - nt ? pr->npend : PREFETCH_TOKENS - nt;
+    if (!records) {
+        ls_memseg_prefetch_id(m, pr->id_hash);
+        for (size_t i = 0; i < nt; i++)
+            vocab_prefetch(&m->types, pr->title[i].hash);
+        for (size_t i = 0; i < nb; i++)
+            vocab_prefetch(&m->types, pr->pends[i].hash);
+        return;
+    }
+    for (size_t i = 0; i < nt; i++)
+        vocab_prefetch_rec(&m->types, pr->title[i].hash);
+    for (size_t i = 0; i < nb; i++)
+        vocab_prefetch_rec(&m->types, pr->pends[i].hash);
+}
+
 void ls_memseg_drop_pairs(ls_memseg *m)
 {
     m->pairs_lost = 1;
@@ -789,12 +825,12 @@ size_t ls_memseg_max_passage(const ls_memseg *m)
     return m->max_passage_bytes;
 }
 
-int ls_memseg_lookup(const ls_memseg *m, const char *id, size_t id_len, uint32_t *first,
-                     uint32_t *count)
+int ls_memseg_lookup(const ls_memseg *m, const char *id, size_t id_len, uint64_t id_hash,
+                     uint32_t *first, uint32_t *count)
 {
     /* The table holds the last document with this id: earlier ones were
      * deleted when it replaced them. */
-    uint32_t d = (uint32_t)*id_slot(m, id, id_len, id_hash(id, id_len));
+    uint32_t d = (uint32_t)*id_slot(m, id, id_len, (uint32_t)id_hash);
     if (!d)
         return 0;
     *first = m->dinfo[d - 1].first;
@@ -806,7 +842,7 @@ int ls_memseg_find(const ls_memseg *m, const char *id, size_t id_len, uint32_t *
                    uint32_t *count)
 {
     uint32_t p, n;
-    if (!ls_memseg_lookup(m, id, id_len, &p, &n) || ((m->deleted[p >> 6] >> (p & 63)) & 1))
+    if (!ls_memseg_lookup(m, id, id_len, ls_hash_bytes(id, id_len), &p, &n) || ((m->deleted[p >> 6] >> (p & 63)) & 1))
         return 0;
     *first = p;
     *count = n;

@@ -81,6 +81,8 @@ typedef struct ls_prep {
     size_t ntitle, title_cap;
     int failed;
     size_t span_first;        /* pends index of the passage's first token */
+    uint64_t id_hash;         /* ls_hash_bytes() of the id: the memseg's id
+                                 table and the writer's id filters use it */
 } ls_prep;
 
 int ls_prep_analyze(ls_prep *p, srch_analyzer *a, const srch_document *doc,
@@ -116,6 +118,14 @@ int ls_memseg_add_prepared(ls_memseg *m, ls_prep *p, int *replaced, ls_err *err)
  *    those of the document added before it. */
 int ls_memseg_add_records(ls_memseg *m, ls_prep *p, int *replaced, ls_err *err);
 int ls_memseg_invert(ls_memseg *m, const ls_prep *p, ls_err *err);
+/* Start loading what adding p will read, a document or two ahead of
+ * adding it (a writer going through a batch): records 0, the slots of its
+ * id and of its first tokens' types; records 1, once those have arrived,
+ * the type records they point to. Only hints: nothing changes. */
+void ls_memseg_prefetch(const ls_memseg *m, const ls_prep *p, int records);
+/* Only the slot of an id (the memseg being flushed, which takes no new
+ * documents). */
+void ls_memseg_prefetch_id(const ls_memseg *m, uint64_t id_hash);
 /* Write the memseg (until its reset) without pairs: what the flush does
  * when memory for them runs out (the segment's phrases are then read from
  * positions). For tests. */
@@ -126,10 +136,11 @@ size_t ls_memseg_max_passage(const ls_memseg *m);
  * if not. */
 int ls_memseg_find(const ls_memseg *m, const char *id, size_t id_len, uint32_t *first,
                    uint32_t *count);
-/* The passages of the last document added with this id, deleted or not
- * (a writer that keeps its own bitmap of a memseg being flushed). */
-int ls_memseg_lookup(const ls_memseg *m, const char *id, size_t id_len, uint32_t *first,
-                     uint32_t *count);
+/* The passages of the last document added with this id (id_hash its
+ * ls_hash_bytes()), deleted or not (a writer that keeps its own bitmap of
+ * a memseg being flushed). */
+int ls_memseg_lookup(const ls_memseg *m, const char *id, size_t id_len, uint64_t id_hash,
+                     uint32_t *first, uint32_t *count);
 /* The bitmap of deleted passages (ls_memseg_passages() bits), and how
  * many passages and documents it deletes. */
 const uint64_t *ls_memseg_deleted(const ls_memseg *m);

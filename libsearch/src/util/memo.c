@@ -83,9 +83,20 @@ void ls_memo_prefetch(const ls_memo *m, uint64_t h)
 
 void ls_memo_prefetch_rec(const ls_memo *m, uint64_t h)
 {
-    uint64_t s = m->slots[h & m->mask];
-    if (s)
-        __builtin_prefetch(slot_rec(m, s));
+    /* its slot or one of the 7 after it (about a cache line: loaded with
+     * it, mostly); nothing if it is further */
+    uint32_t tag = (uint32_t)(h >> 32);
+    for (size_t i = h & m->mask, last = i | 7;; i++) {
+        uint64_t s = m->slots[i];
+        if (!s)
+            return;
+        if ((uint32_t)(s >> 32) == tag) {
+            __builtin_prefetch(slot_rec(m, s));
+            return;
+        }
+        if (i == last)
+            return;
+    }
 }
 
 const char *ls_memo_get(const ls_memo *m, const void *key, size_t klen, size_t *value_len)
