@@ -22,6 +22,7 @@
 #include "index/format.h"
 #include "index/memseg.h"
 #include "index/pairs.h"
+#include "index/pipeline.h"
 #include "index/termdict.h"
 #include "index/reader.h"
 #include "index/segment.h"
@@ -1159,6 +1160,97 @@ static void test_index_prep__trim_releases_large_buffers(void)
     srch_analyzer_free(a);
 }
 
+/* What a pipeline's consumer saw: the documents in order, each analyzed
+ * as a lone analyzer analyzes it. */
+typedef struct pipe_check {
+    srch_analyzer *ref;       /* the reference analyzer */
+    ls_prep ref_prep;
+    size_t next;              /* documents consumed so far */
+    size_t bad_order, bad_prep, batches;
+} pipe_check;
+
+static uint64_t prep_digest(const ls_prep *p)
+{
+    uint64_t h = p->npend * 1000003u + p->ntitle * 7919u + p->nspans;
+    for (size_t i = 0; i < p->npend; i++)
+        h = h * 31 + p->pends[i].hash + p->pends[i].wlen * 7u + p->pends[i].tlen;
+    for (size_t i = 0; i < p->ntitle; i++)
+        h = h * 37 + p->title[i].hash;
+    return h ^ p->id_hash;
+}
+
+static int pipe_consume(void *ctx, ls_prep *preps, size_t n)
+{
+    pipe_check *c = ctx;
+    c->batches++;
+    for (size_t i = 0; i < n; i++, c->next++) {
+        char want[32];
+        snprintf(want, sizeof want, "p%zu", c->next);
+        if (!preps[i].doc || strcmp(preps[i].doc->id, want) != 0) {
+            c->bad_order++;
+            continue;
+        }
+        ls_err err;
+        if (preps[i].rc != SRCH_OK ||
+            ls_prep_analyze(&c->ref_prep, c->ref, preps[i].doc, 4096, &err) != SRCH_OK ||
+            prep_digest(&c->ref_prep) != prep_digest(&preps[i]))
+            c->bad_prep++;
+    }
+    return SRCH_OK;
+}
+
+/* Documents of every size through the pipeline, the writer's thread
+ * analyzing the chunks the worker has not taken while it waits (own_an)
+ * or always waiting (NULL): each document reaches the consumer once, in
+ * order, analyzed as by a lone analyzer; partial batches (drain) too. */
+static void test_index_pipeline__order_and_analysis(void)
+{
+    unsigned long long st = test_seed();
+    static char text[20000];
+    for (int mode = 0; mode < 2; mode++) {
+        pipe_check c;
+        memset(&c, 0, sizeof c);
+        srch_analyzer *own;
+        CU_ASSERT_EQUAL_FATAL(srch_analyzer_new(&c.ref, NULL), SRCH_OK);
+        CU_ASSERT_EQUAL_FATAL(srch_analyzer_new(&own, NULL), SRCH_OK);
+        ls_pipeline *pl;
+        ls_err err;
+        CU_ASSERT_EQUAL_FATAL(ls_pipeline_new(&pl, "french", 4096, mode ? own : NULL,
+                                              pipe_consume, &c, &err),
+                              SRCH_OK);
+        size_t added = 0;
+        for (int round = 0; round < 3; round++) {
+            size_t n = 1500 + test_rand(&st) % 1500;
+            for (size_t k = 0; k < n; k++, added++) {
+                /* mostly short texts, now and then a long one (a batch
+                 * closed by its bytes, not its count) */
+                size_t nwords = test_rand(&st) % 8 == 0 ? 200 + test_rand(&st) % 1500
+                                                       : 1 + test_rand(&st) % 30;
+                size_t len = 0;
+                for (size_t w = 0; w < nwords && len + 40 < sizeof text; w++)
+                    len += (size_t)snprintf(text + len, sizeof text - len, "%s%u ",
+                                            w % 5 ? "l'Église des mots" : "chemins",
+                                            (unsigned)(test_rand(&st) % 5000));
+                char id[32];
+                snprintf(id, sizeof id, "p%zu", added);
+                srch_document d = {SRCH_DOCUMENT_VERSION, id, k % 3 ? "Un titre" : NULL,
+                                   text, len, NULL, 0};
+                CU_ASSERT_EQUAL_FATAL(ls_pipeline_add(pl, &d), SRCH_OK);
+            }
+            CU_ASSERT_EQUAL_FATAL(ls_pipeline_drain(pl), SRCH_OK);
+            CU_ASSERT_EQUAL(ls_pipeline_pending(pl), 0);
+            CU_ASSERT_EQUAL(c.next, added);
+        }
+        CU_ASSERT_EQUAL(c.bad_order, 0);
+        CU_ASSERT_EQUAL(c.bad_prep, 0);
+        CU_ASSERT(c.batches > 3 * 1500 / 256);
+        ls_pipeline_free(pl);
+        ls_prep_free(&c.ref_prep);
+        srch_analyzer_free(own);
+        srch_analyzer_free(c.ref);
+    }
+}
+
 /* Flush a memseg of two documents added in two steps, the pairs dropped
  * or not; the number of pair keys in the
  * segment, and its pairs id in *pairs. */
@@ -1225,6 +1317,7 @@ static const ls_test tests[] = {
     {"test_index_basic__empty_body_and_options", test_index_basic__empty_body_and_options},
     {"test_index_model__random_operations_then_merge", test_index_model__random_operations_then_merge},
     {"test_index_model__random_operations_pipelined", test_index_model__random_operations_pipelined},
+    {"test_index_pipeline__order_and_analysis", test_index_pipeline__order_and_analysis},
     {"test_index_merge__blocks_copied_read_the_same", test_index_merge__blocks_copied_read_the_same},
     {"test_index_ids__replace_across_many_segments", test_index_ids__replace_across_many_segments},
     {"test_index_policy__auto_merge_keeps_segments_few", test_index_policy__auto_merge_keeps_segments_few},

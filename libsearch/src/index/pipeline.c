@@ -3,10 +3,13 @@
  * one analysis worker (see pipeline.h).
  *
  * Batch states: FREE -> FILLING (the writer copies documents in) -> QUEUED
- * (the worker may take it) -> ANALYZING (taken, by the worker or by the
- * writer's thread while it waits) -> DONE (analyzed) -> consumed -> FREE.
- * The writer fills batch `head`, batches are taken in order from `work`,
- * the writer consumes from `tail`; all three move forward around the ring.
+ * (some of its documents not yet taken) -> ANALYZING (all taken, some not
+ * yet analyzed) -> DONE (analyzed) -> consumed -> FREE. Documents are
+ * taken CHUNK at a time, by the worker or by the writer's thread while it
+ * waits for the oldest batch: the two share a batch's documents, so that
+ * neither idles while the other analyzes a whole batch alone. The writer
+ * fills batch `head`, documents are taken in order from batch `work`, the
+ * writer consumes from `tail`; all three move forward around the ring.
  */
 #include "index/pipeline.h"
 
@@ -17,6 +20,9 @@
 #define RING 4
 #define BATCH_DOCS 256
 #define BATCH_BYTES (256u << 10)
+/* Documents taken at a time: a few microseconds of analysis each, against
+ * a lock taken twice per chunk. */
+#define CHUNK 16
 
 enum { B_FREE, B_FILLING, B_QUEUED, B_ANALYZING, B_DONE };
 
@@ -32,6 +38,8 @@ typedef struct batch {
     size_t ndocs, docs_cap, nfields, fields_cap;
     ls_prep *preps;           /* analysis results, one per document */
     size_t preps_cap;
+    size_t taken, analyzed;   /* documents taken for analysis, and those
+                                 whose analysis is over (under mu) */
 } batch;
 
 struct ls_pipeline {
@@ -50,27 +58,34 @@ struct ls_pipeline {
     size_t pending;
 };
 
-/* Analyze every document of batch b with analyzer an. */
-static void analyze_batch(ls_pipeline *pl, batch *b, srch_analyzer *an)
+/* Documents are waiting to be taken (mu held). */
+static int takeable(const ls_pipeline *pl)
 {
-    for (size_t i = 0; i < b->ndocs; i++) {
-        ls_err err;
-        ls_prep_analyze(&b->preps[i], an, &b->docs[i], pl->max_passage_bytes, &err);
-    }
+    return pl->work < pl->head && pl->ring[pl->work % RING].state == B_QUEUED;
 }
 
-/* Take batch `work` (queued) and analyze it; called with mu held, which
- * is released meanwhile. */
+/* Take the next chunk of batch `work` (takeable()) and analyze it with
+ * analyzer an; called with mu held, which is released meanwhile. */
 static void analyze_next(ls_pipeline *pl, srch_analyzer *an)
 {
     batch *b = &pl->ring[pl->work % RING];
-    b->state = B_ANALYZING;
-    pl->work++;
+    size_t from = b->taken, n = b->ndocs - from < CHUNK ? b->ndocs - from : CHUNK;
+    b->taken += n;
+    if (b->taken == b->ndocs) {
+        b->state = B_ANALYZING;
+        pl->work++;
+    }
     pthread_mutex_unlock(&pl->mu);
-    analyze_batch(pl, b, an);
+    for (size_t i = from; i < from + n; i++) {
+        ls_err err;
+        ls_prep_analyze(&b->preps[i], an, &b->docs[i], pl->max_passage_bytes, &err);
+    }
     pthread_mutex_lock(&pl->mu);
-    b->state = B_DONE;
-    pthread_cond_broadcast(&pl->cv);
+    b->analyzed += n;
+    if (b->analyzed == b->ndocs) {
+        b->state = B_DONE;
+        pthread_cond_broadcast(&pl->cv);
+    }
 }
 
 static void *worker(void *arg)
@@ -78,7 +93,7 @@ static void *worker(void *arg)
     ls_pipeline *pl = arg;
     pthread_mutex_lock(&pl->mu);
     for (;;) {
-        while (!pl->stop && pl->ring[pl->work % RING].state != B_QUEUED)
+        while (!pl->stop && !takeable(pl))
             pthread_cond_wait(&pl->cv, &pl->mu);
         if (pl->stop)
             break;
@@ -158,15 +173,14 @@ static void set_free(ls_pipeline *pl, batch *b)
 }
 
 /* Consume batch `tail` once it is analyzed; meanwhile, analyze here the
- * next batch the worker has not started, if any. */
+ * documents nobody has taken, if any. */
 static int consume_one(ls_pipeline *pl)
 {
     batch *b = &pl->ring[pl->tail % RING];
     pthread_mutex_lock(&pl->mu);
     while (b->state != B_DONE) {
-        /* rather than wait, analyze the next batch nobody has taken */
-        batch *q = &pl->ring[pl->work % RING];
-        if (pl->own_an && pl->work < pl->head && q->state == B_QUEUED) {
+        /* rather than wait, analyze the next chunk nobody has taken */
+        if (pl->own_an && takeable(pl)) {
             analyze_next(pl, pl->own_an);
             continue;
         }
@@ -211,6 +225,7 @@ static void submit(ls_pipeline *pl)
         d->nfields = o[5];
     }
     pthread_mutex_lock(&pl->mu);
+    b->taken = b->analyzed = 0;
     b->state = B_QUEUED;
     pl->head++;
     pthread_cond_broadcast(&pl->cv);
