@@ -101,6 +101,18 @@ static void test_codecs_crc32c__known_values_and_hw(void)
         CU_ASSERT_EQUAL(ls_crc32c_combine(a, b, sizeof buf - cut), ls_crc32c(0, buf, sizeof buf));
     }
     CU_ASSERT_EQUAL(ls_crc32c_combine(0x12345678, 0, 0), 0x12345678);
+    /* long buffers (the interleaved streams of 3 x 8 KiB, with a tail of
+     * every length class), at every alignment, from a nonzero CRC too */
+    static unsigned char big[3 * 3 * 8192 + 77];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (unsigned char)test_rand(&st);
+    size_t lens[] = {3 * 8192 - 1, 3 * 8192, 3 * 8192 + 5, 6 * 8192 + 8, sizeof big - 8};
+    for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++)
+        for (size_t off = 0; off < 8; off++) {
+            CU_ASSERT_EQUAL(ls_crc32c(0, big + off, lens[k]), ls_crc32c_sw(0, big + off, lens[k]));
+            CU_ASSERT_EQUAL(ls_crc32c(0xdeadbeef, big + off, lens[k]),
+                            ls_crc32c_sw(0xdeadbeef, big + off, lens[k]));
+        }
 }
 
 static void test_codecs_bitpack__every_width(void)
