@@ -9,10 +9,12 @@
 #include <string.h>
 #include <unicode/utf8.h>
 
+#include "analysis/analyzer.h"
 #include "analysis/breaker.h"
 #include "analysis/fold.h"
 #include "libsearch.h"
 #include "test.h"
+#include "util/hash.h"
 
 static srch_analyzer *fr;
 
@@ -307,6 +309,49 @@ static void test_analysis_cache__same_terms_without_cache(void)
     free(text);
 }
 
+/* The type hash the analyzer passes with a token (ls_token: from the
+ * token cache, or made when the word enters it) is the hash of its
+ * "word NUL term" bytes, as the in-memory segment would compute it; the
+ * words seen twice come from the cache. */
+typedef struct hash_check {
+    size_t tokens, hashed, bad;
+} hash_check;
+
+static int hash_cb(void *ctx, const srch_token *t)
+{
+    hash_check *c = ctx;
+    const ls_token *lt = (const ls_token *)t;
+    c->tokens++;
+    if (!lt->hashed)
+        return 0;
+    c->hashed++;
+    char b[3 * SRCH_MAX_WORD_BYTES + 8];
+    memcpy(b, t->word, t->word_len);
+    b[t->word_len] = '\0';
+    memcpy(b + t->word_len + 1, t->term, t->term_len);
+    if (lt->type_hash != (uint32_t)ls_hash_bytes(b, t->word_len + 1 + t->term_len) ||
+        t->term[t->term_len] != '\0' || t->word[t->word_len] != '\0')
+        c->bad++;
+    return 0;
+}
+
+static void test_analysis_cache__type_hash_of_word_and_term(void)
+{
+    size_t len;
+    char *text = test_read_file(test_data_path("../../corpus/seed/forum-migration-2024.txt"), &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    srch_analyzer *a;
+    CU_ASSERT_EQUAL_FATAL(srch_analyzer_new(&a, NULL), SRCH_OK);
+    hash_check c = {0, 0, 0};
+    for (int round = 0; round < 2; round++)   /* the second from the cache */
+        CU_ASSERT_EQUAL(srch_analyze(a, text, len, hash_cb, &c), SRCH_OK);
+    CU_ASSERT(c.tokens > 1000);
+    CU_ASSERT(c.hashed * 10 > c.tokens * 9);   /* all but the numbers */
+    CU_ASSERT_EQUAL(c.bad, 0);
+    srch_analyzer_free(a);
+    free(text);
+}
+
 static void test_analysis_fold__fast_path_equals_icu(void)
 {
     unsigned long long st = test_seed();
@@ -376,6 +421,7 @@ static const ls_test tests[] = {
     {"test_analysis_bad_input__random_bytes", test_analysis_bad_input__random_bytes},
     {"test_analysis_api__abort_options_languages", test_analysis_api__abort_options_languages},
     {"test_analysis_cache__same_terms_without_cache", test_analysis_cache__same_terms_without_cache},
+    {"test_analysis_cache__type_hash_of_word_and_term", test_analysis_cache__type_hash_of_word_and_term},
     {"test_analysis_fold__fast_path_equals_icu", test_analysis_fold__fast_path_equals_icu},
     {"test_analysis_breaker__chunked_equals_whole", test_analysis_breaker__chunked_equals_whole},
     {NULL, NULL},

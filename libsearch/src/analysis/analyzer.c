@@ -19,6 +19,7 @@
 #include "analysis/elision.h"
 #include "analysis/fold.h"
 #include "stemmers/stemmer.h"
+#include "util/hash.h"
 #include "util/memo.h"
 
 #define WORD_CAP (4 * SRCH_MAX_WORD_BYTES)
@@ -32,7 +33,8 @@ struct srch_analyzer {
     ls_stemmer *stem;
     int elision;              /* strip French elisions */
     int use_cache;
-    ls_memo tokens;           /* surface word -> u8 word length, "word\0term" */
+    ls_memo tokens;           /* surface word -> u8 word length, "word\0term\0",
+                                 the type hash (4 bytes, native order) */
     char lower[WORD_CAP + 1];
     char word[WORD_CAP + 1];
     char term[WORD_CAP + 1];
@@ -100,12 +102,23 @@ void ls_analyzer_stem_stats(const srch_analyzer *a, size_t *calls, size_t *hits)
     ls_stemmer_stats(a->stem, calls, hits);
 }
 
-/* The folded word and term of the word w[0, n) into tok (pointing into the
- * analyzer's buffers), and into the token cache. Returns 0, 1 if the word
- * folds to nothing (skip it), or an error code. */
-static int analyze_word(srch_analyzer *a, const char *w, size_t n, ls_seg_kind kind,
-                        srch_token *tok)
+/* The type hash of a token (see ls_token). */
+static uint32_t type_hash(const srch_token *tok, char *scratch)
 {
+    memcpy(scratch, tok->word, tok->word_len);
+    scratch[tok->word_len] = '\0';
+    memcpy(scratch + tok->word_len + 1, tok->term, tok->term_len);
+    return (uint32_t)ls_hash_bytes(scratch, tok->word_len + 1 + tok->term_len);
+}
+
+/* The folded word and term of the word w[0, n) into lt (pointing into the
+ * analyzer's buffers; hashed when cached), and into the token cache.
+ * Returns 0, 1 if the word folds to nothing (skip it), or an error code. */
+static int analyze_word(srch_analyzer *a, const char *w, size_t n, ls_seg_kind kind,
+                        ls_token *lt)
+{
+    srch_token *tok = &lt->tok;
+    lt->hashed = 0;
     size_t ln = ls_fold_lower(w, n, a->lower, WORD_CAP);
     if (ln == 0)
         return 1;
@@ -122,13 +135,16 @@ static int analyze_word(srch_analyzer *a, const char *w, size_t n, ls_seg_kind k
         return ls_err_set(&a->err, SRCH_ENOMEM, "out of memory while stemming");
     tok->term_len = ls_fold_accents(stem, stem_len, a->term, WORD_CAP);
     tok->term = a->term;
-    if (a->use_cache && tok->word_len <= 255 && 2 + tok->word_len + tok->term_len <= WORD_CAP) {
-        /* value = u8 word length, word NUL term, built in the lower
-         * buffer, now free */
+    if (a->use_cache && tok->word_len <= 255 && 7 + tok->word_len + tok->term_len <= WORD_CAP) {
+        /* value = u8 word length, word NUL term NUL, type hash, built in
+         * the lower buffer, now free */
+        size_t tl = 2 + tok->word_len + tok->term_len;
+        lt->type_hash = type_hash(tok, a->lower + 1);
+        lt->hashed = 1;
         a->lower[0] = (char)tok->word_len;
-        memcpy(a->lower + 1, a->word, tok->word_len + 1);
-        memcpy(a->lower + 2 + tok->word_len, a->term, tok->term_len);
-        ls_memo_put(&a->tokens, w, n, a->lower, 2 + tok->word_len + tok->term_len);
+        a->lower[tl] = '\0';
+        memcpy(a->lower + tl + 1, &lt->type_hash, 4);
+        ls_memo_put(&a->tokens, w, n, a->lower, tl + 5);
     }
     return 0;
 }
@@ -155,7 +171,8 @@ SRCH_API int srch_analyze(srch_analyzer *a, const char *text, size_t len,
         return rc;
 
     pending batch[BATCH];
-    srch_token tok;
+    ls_token lt;
+    srch_token *tok = &lt.tok;
     uint32_t position = 0;
     int more = 1;
     size_t last = 0;
@@ -195,22 +212,24 @@ SRCH_API int srch_analyze(srch_analyzer *a, const char *text, size_t len,
             if (a->use_cache && p->kind == LS_SEG_WORD &&
                 (cached = ls_memo_get_hashed(&a->tokens, text + p->start, p->n, p->hash,
                                              &vlen)) != NULL) {
-                tok.word_len = (unsigned char)cached[0];
-                tok.word = cached + 1;
-                tok.term = cached + 2 + tok.word_len;
-                tok.term_len = vlen - 2 - tok.word_len;
+                tok->word_len = (unsigned char)cached[0];
+                tok->word = cached + 1;
+                tok->term = cached + 2 + tok->word_len;
+                tok->term_len = vlen - 7 - tok->word_len;
+                memcpy(&lt.type_hash, cached + vlen - 4, 4);
+                lt.hashed = 1;
             } else {
-                rc = analyze_word(a, text + p->start, p->n, p->kind, &tok);
+                rc = analyze_word(a, text + p->start, p->n, p->kind, &lt);
                 if (rc < 0)
                     return rc;
                 if (rc > 0)
                     continue;
             }
-            tok.position = position;
-            tok.start = p->start;
-            tok.end = p->end;
-            tok.is_number = p->kind == LS_SEG_NUMBER;
-            if (cb(ctx, &tok) != 0)
+            tok->position = position;
+            tok->start = p->start;
+            tok->end = p->end;
+            tok->is_number = p->kind == LS_SEG_NUMBER;
+            if (cb(ctx, tok) != 0)
                 return ls_err_set(&a->err, SRCH_EABORT, "analysis stopped by the callback");
             if (position < UINT32_MAX)
                 position++;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/analyzer.h"
 #include "index/pairs.h"
 #include "index/passage.h"
 #include "util/hash.h"
@@ -413,9 +414,12 @@ size_t ls_memseg_bytes(const ls_memseg *m)
 /* ----------------------------------------------------------- analysis */
 
 /* A token's type bytes (word NUL term) into the scratch buffer, with 8
- * readable bytes after them (ls_hash_bytes_in()), and their hash. */
+ * readable bytes after them (ls_hash_bytes_in()), and their hash (the
+ * analyzer's when it has it: tokens come from srch_analyze(), as
+ * ls_tokens). */
 static int put_type(ls_prep *p, ls_pend *q, const srch_token *t)
 {
+    const ls_token *lt = (const ls_token *)t;
     size_t len = t->word_len + 1 + t->term_len;
     if (t->word_len > 0xFFFF || t->term_len > 0xFFFF || len > 0xFFFF ||
         ls_buf_reserve(&p->scratch, len + 8) != 0)
@@ -427,7 +431,7 @@ static int put_type(ls_prep *p, ls_pend *q, const srch_token *t)
     q->off = (uint32_t)p->scratch.len;
     q->wlen = (uint16_t)t->word_len;
     q->tlen = (uint16_t)t->term_len;
-    q->hash = (uint32_t)ls_hash_bytes_in(o, len, o + len + 8);
+    q->hash = lt->hashed ? lt->type_hash : (uint32_t)ls_hash_bytes_in(o, len, o + len + 8);
     p->scratch.len += len;
     return 0;
 }
