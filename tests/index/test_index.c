@@ -992,6 +992,58 @@ static void test_index_faults__flipped_bytes_detected(void)
     free(m);
 }
 
+/* A writer opens (and verifies) its committed segments with two threads:
+ * a flipped byte in any one of them, whichever thread reads it, fails the
+ * open with SRCH_ECORRUPT naming that segment, and the index opens again
+ * once the byte is restored, with every document. */
+static void test_index_faults__writer_open_verifies_every_segment(void)
+{
+    const char *dir = new_dir();
+    srch_index *ix;
+    srch_index_options o = SRCH_INDEX_OPTIONS_INIT;
+    o.durable = 0;
+    o.auto_merge = 0;
+    CU_ASSERT_EQUAL_FATAL(srch_index_open(&ix, dir, &o), 0);
+    char id[32], text[96];
+    for (int k = 0; k < 50; k++) {
+        snprintf(id, sizeof id, "d%d", k);
+        snprintf(text, sizeof text, "le document numéro %d du segment %d", k, k / 10);
+        srch_document d = {SRCH_DOCUMENT_VERSION, id, NULL, text, strlen(text), NULL, 0};
+        CU_ASSERT_EQUAL_FATAL(srch_index_add(ix, &d), 0);
+        if (k % 10 == 9)
+            CU_ASSERT_EQUAL_FATAL(srch_index_commit(ix), 0);   /* a segment each */
+    }
+    srch_index_close(ix);
+    for (int threads = 1; threads <= 2; threads++) {
+        o.threads = threads;
+        for (int seg = 1; seg <= 5; seg++) {
+            char name[64], path[PATH_MAX];
+            snprintf(name, sizeof name, "s%08d.doc", seg);
+            ls_path(path, dir, name);
+            int fd = open(path, O_RDWR);
+            CU_ASSERT_FATAL(fd >= 0);
+            unsigned char c, x;
+            off_t off = (off_t)(ls_file_size(path) / 2);
+            CU_ASSERT_EQUAL_FATAL(pread(fd, &c, 1, off), 1);
+            x = c ^ 0x10;
+            CU_ASSERT_EQUAL_FATAL(pwrite(fd, &x, 1, off), 1);
+            ix = NULL;
+            CU_ASSERT_EQUAL(srch_index_open(&ix, dir, &o), SRCH_ECORRUPT);
+            CU_ASSERT_PTR_NULL(ix);
+            CU_ASSERT_PTR_NOT_NULL(strstr(srch_errmsg(), name));
+            CU_ASSERT_EQUAL_FATAL(pwrite(fd, &c, 1, off), 1);
+            close(fd);
+        }
+        CU_ASSERT_EQUAL_FATAL(srch_index_open(&ix, dir, &o), 0);
+        srch_index_close(ix);
+    }
+    srch_reader *r;
+    CU_ASSERT_EQUAL_FATAL(srch_reader_open(&r, dir), 0);
+    CU_ASSERT_EQUAL(r->nsegs, 5);
+    CU_ASSERT_EQUAL(r->live_docs, 50);
+    srch_reader_close(r);
+}
+
 /* A child process adds, deletes, commits and merges in a loop, noting each
  * completed commit; it is killed with SIGKILL at a random moment. The
  * index must then open, pass check, and hold exactly the documents of the
@@ -1328,6 +1380,8 @@ static const ls_test tests[] = {
     {"test_index_faults__full_disk_keeps_last_commit", test_index_faults__full_disk_keeps_last_commit},
     {"test_index_faults__full_disk_during_background_flushes", test_index_faults__full_disk_during_background_flushes},
     {"test_index_faults__flipped_bytes_detected", test_index_faults__flipped_bytes_detected},
+    {"test_index_faults__writer_open_verifies_every_segment",
+     test_index_faults__writer_open_verifies_every_segment},
     {"test_index_crash__sigkill_at_random_moments", test_index_crash__sigkill_at_random_moments},
     {NULL, NULL},
 };
