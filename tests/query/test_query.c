@@ -1166,6 +1166,99 @@ static void test_query_bm25__matches_brute_force(void)
     srch_reader_close(r);
 }
 
+/* A word that is the only form of its stem in a segment has the same list
+ * as the stem (B:richelet and W:richelet): one scorer scores both
+ * (ls_term_scorer_absorb). Where the lists differ only in frequencies
+ * ("chat" always beside "chats": the same passages, B:chat counts both
+ * forms) they stay two. Scores against the formula either way. */
+static void test_query_bm25__word_with_its_stems_list(void)
+{
+    char dir[PATH_MAX + 32];
+    snprintf(dir, sizeof dir, "%s/samelist", root);
+    srch_index *ix;
+    CU_ASSERT_EQUAL_FATAL(srch_index_open(&ix, dir, NULL), 0);
+    static const char *docs[][2] = {
+        {"a", "le chat et les chats dorment"}, {"b", "un chat chats noir"},
+        {"c", "selon richelet"},               {"d", "richelet cite richelet encore une fois"},
+        {"e", "un chien"},                     {"f", "le vent souffle sur la lande"},
+        {"g", "richelet"},
+    };
+    enum { ND = sizeof docs / sizeof docs[0] };
+    for (size_t i = 0; i < ND; i++)
+        CU_ASSERT_EQUAL_FATAL(add_text(ix, docs[i][0], NULL, docs[i][1]), 0);
+    CU_ASSERT_EQUAL_FATAL(srch_index_commit(ix), 0);
+    srch_index_close(ix);
+    srch_reader *r;
+    CU_ASSERT_EQUAL_FATAL(srch_reader_open(&r, dir), 0);
+    CU_ASSERT_EQUAL_FATAL(r->nsegs, 1);
+    CU_ASSERT_EQUAL_FATAL(srch_analyzer_new(&an, NULL), 0);
+    /* the codec's comparison of the two lists */
+    static const struct {
+        const char *word;
+        int same;
+    } lists[] = {{"richelet", 1}, {"chat", 0}};
+    const ls_segment *seg = r->segs[0].seg;
+    for (size_t i = 0; i < 2; i++) {
+        unsigned char kb[64], kw[64];
+        size_t n = strlen(lists[i].word);
+        kb[0] = LS_FIELD_BODY;
+        kw[0] = LS_FIELD_WORD;
+        memcpy(kb + 1, lists[i].word, n);
+        memcpy(kw + 1, lists[i].word, n);
+        ls_term_info tb, tw;
+        CU_ASSERT_EQUAL_FATAL(ls_termdict_get(&seg->td, kb, n + 1, &tb), 1);
+        CU_ASSERT_EQUAL_FATAL(ls_termdict_get(&seg->td, kw, n + 1, &tw), 1);
+        CU_ASSERT_EQUAL(tb.df, tw.df);
+        CU_ASSERT_EQUAL(tw.stem_len, n);   /* W within B: the case absorb is tried */
+        ls_postings *pb = malloc(sizeof *pb), *pw = malloc(sizeof *pw);
+        CU_ASSERT_FATAL(pb && pw);
+        CU_ASSERT_EQUAL_FATAL(ls_segment_postings(seg, kb, &tb, pb, NULL), 0);
+        CU_ASSERT_EQUAL_FATAL(ls_segment_postings(seg, kw, &tw, pw, NULL), 0);
+        CU_ASSERT_EQUAL(ls_postings_same(pb, pw), lists[i].same);
+        CU_ASSERT_EQUAL(ls_postings_same(pw, pb), lists[i].same);
+        CU_ASSERT_EQUAL(ls_postings_same(pb, pb), 1);
+        free(pb);
+        free(pw);
+    }
+    /* the scores: body and exact form, each with its own idf */
+    double n = ND, sum = 0, len[ND];
+    for (size_t d = 0; d < ND; d++) {
+        tfc c = {"-", "-", 0, 0, 0};
+        srch_analyze(an, docs[d][1], strlen(docs[d][1]), tf_cb, &c);
+        sum += len[d] = c.len;
+    }
+    static const char *terms[][2] = {{"richelet", "richelet"}, {"chat", "chat"}};
+    for (size_t qi = 0; qi < 2; qi++) {
+        tfc c[ND];
+        double df_b = 0, df_w = 0;
+        for (size_t d = 0; d < ND; d++) {
+            c[d] = (tfc){terms[qi][0], terms[qi][1], 0, 0, 0};
+            srch_analyze(an, docs[d][1], strlen(docs[d][1]), tf_cb, &c[d]);
+            df_b += c[d].tf_b > 0;
+            df_w += c[d].tf_w > 0;
+        }
+        srch_search_options o = SRCH_SEARCH_OPTIONS_INIT;
+        o.stored = 0;
+        srch_results *res = search(r, terms[qi][1], &o);
+        CU_ASSERT_FATAL(res != NULL);
+        CU_ASSERT_EQUAL(srch_results_count(res), (size_t)df_b);
+        for (size_t i = 0; i < srch_results_count(res); i++) {
+            const srch_hit *h = srch_results_hit(res, i);
+            size_t d = (size_t)(h->id[0] - 'a');
+            CU_ASSERT_FATAL(d < ND);
+            double want = bm(log(1 + (n - df_b + 0.5) / (df_b + 0.5)), c[d].tf_b, len[d], sum / n) +
+                          bm(log(1 + (n - df_w + 0.5) / (df_w + 0.5)), c[d].tf_w, len[d], sum / n);
+            if (fabs(want - h->score) >= 1e-9 * (1 + want))
+                fprintf(stderr, "  '%s' %s: %.12g, formula %.12g\n", terms[qi][1], h->id,
+                        h->score, want);
+            CU_ASSERT(fabs(want - h->score) < 1e-9 * (1 + want));
+        }
+        srch_results_free(res);
+    }
+    srch_analyzer_free(an);
+    srch_reader_close(r);
+}
+
 /* A prefix is one term per field whose frequency is the sum of its words'
  * (query/group.c), with the idf of the estimated union of their passages:
  * against a brute force over the analyzed passages. */
@@ -1450,6 +1543,7 @@ static const ls_test tests[] = {
     {"test_query_semantics__exact_form_within_its_stem", test_query_semantics__exact_form_within_its_stem},
     {"test_query_semantics__common_word_pairs", test_query_semantics__common_word_pairs},
     {"test_query_bm25__matches_brute_force", test_query_bm25__matches_brute_force},
+    {"test_query_bm25__word_with_its_stems_list", test_query_bm25__word_with_its_stems_list},
     {"test_query_bm25__prefix_matches_brute_force", test_query_bm25__prefix_matches_brute_force},
     {"test_query_merge__same_scores_after_merge", test_query_merge__same_scores_after_merge},
     {"test_query_threads__shared_reader", test_query_threads__shared_reader},

@@ -162,6 +162,11 @@ struct ls_postings {
 int ls_postings_open(ls_postings *p, const ls_term_info *ti, const ls_map *doc_map,
                      const ls_map *pos_map, uint32_t ndocs, int with_pos, ls_err *err);
 
+/* 1 if the two lists, just opened, hold the same entries (passages and
+ * frequencies): the same count and layout and the same bytes (a list may
+ * be stored twice, as a stem's and as its only word's); else 0. */
+int ls_postings_same(const ls_postings *a, const ls_postings *b);
+
 /* Advance to the next entry; returns its passage or LS_NO_DOC. */
 uint32_t ls_postings_next(ls_postings *p);
 

@@ -99,6 +99,11 @@ int ls_term_block_bound(ls_scorer *s, uint32_t target, uint32_t *upto, uint32_t 
 void ls_term_bound(const ls_scorer *s, uint32_t *tf, uint32_t *len);
 
 /* Access to a term scorer's postings (phrases need the positions). */
+/* When other (a term scorer, just made) has the same entries in the same
+ * field of the same segment, with the same length normalization, s takes
+ * its weight and scores for both: returns 1 and the caller frees other;
+ * else 0 and nothing changes. */
+int ls_term_scorer_absorb(ls_scorer *s, const ls_scorer *other);
 ls_postings *ls_term_scorer_postings(ls_scorer *s);
 uint32_t ls_term_scorer_freq(ls_scorer *s);
 const ls_bm25 *ls_term_scorer_weights(const ls_scorer *s);

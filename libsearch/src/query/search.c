@@ -349,16 +349,24 @@ static int run_maxscore(segrun *r, ls_scorer *root)
     size_t n = f.n;
     ls_scorer **kids = f.kids;
     size_t *order = malloc((n ? n : 1) * sizeof *order);
-    double *bm = malloc((n ? n : 1) * sizeof *bm), *contrib = malloc((n ? n : 1) * sizeof *contrib);
-    if (bad || !order || !bm || !contrib) {
+    /* contrib[i]: child i's score at the candidate, 0 when it does not
+     * match (all 0 between candidates); gend[g]: the end of clause g's
+     * children (they are contiguous) */
+    double *bm = malloc((n ? n : 1) * sizeof *bm), *contrib = calloc(n ? n : 1, sizeof *contrib);
+    size_t *gend = malloc((n ? n : 1) * sizeof *gend), ngroups = 0;
+    if (bad || !order || !bm || !contrib || !gend) {
         free(f.kids);
         free(f.grp);
         free(f.dep);
         free(order);
         free(bm);
         free(contrib);
+        free(gend);
         return SRCH_ENOMEM;
     }
+    for (size_t i = 0; i < n; i++)
+        if (i + 1 == n || f.grp[i + 1] != f.grp[i])
+            gend[ngroups++] = i + 1;
     for (size_t i = 0; i < n; i++)
         ls_seek(kids[i], 0);
     uint32_t doc = 0;
@@ -540,27 +548,24 @@ static int run_maxscore(segrun *r, ls_scorer *root)
             }
             if (skip) {
                 c->pruned = 1;
+                for (size_t i = 0; i < n; i++)
+                    contrib[i] = 0;
             } else {
                 /* summed as the nested disjunctions would: each clause's
-                 * children in order, then the clauses in order */
+                 * children in order, then the clauses in order (the zeros
+                 * of the children and clauses that do not match change no
+                 * bit of the sums); matched counts the clauses that do */
                 double score = 0;
-                uint32_t m = 0;
-                for (size_t i = 0; i < n;) {
-                    uint32_t g = f.grp[i];
+                for (size_t g = 0, i = 0; g < ngroups; g++) {
                     double sub = 0;
-                    int any = 0;
-                    for (; i < n && f.grp[i] == g; i++)
-                        if (kids[i]->doc == cand) {
-                            sub += contrib[i];
-                            any = 1;
-                        }
-                    if (any) {
-                        score += sub;
-                        m++;
+                    for (; i < gend[g]; i++) {
+                        sub += contrib[i];
+                        contrib[i] = 0;
                     }
+                    score += sub;
                 }
                 if (clauses)
-                    score *= ls_coord(m, clauses, power);
+                    score *= ls_coord(matched, clauses, power);
                 found(r, cand, score);
             }
             for (size_t e = ness; e < n; e++)
@@ -583,6 +588,7 @@ static int run_maxscore(segrun *r, ls_scorer *root)
     free(order);
     free(bm);
     free(contrib);
+    free(gend);
     return SRCH_OK;
 }
 

@@ -144,6 +144,21 @@ void ls_term_bound(const ls_scorer *s, uint32_t *tf, uint32_t *len)
     *len = t->p.df == 1 ? ls_segment_norm(t->seg, t->p.docs[0], t->field) : t->p.min_len;
 }
 
+int ls_term_scorer_absorb(ls_scorer *s, const ls_scorer *other)
+{
+    term_scorer *t = (term_scorer *)s;
+    const term_scorer *o = (const term_scorer *)other;
+    if (t->seg != o->seg || t->field != o->field || t->w.base != o->w.base ||
+        t->w.slope != o->w.slope || !ls_postings_same(&t->p, &o->p))
+        return 0;
+    /* both score tf / (tf + base + slope * len): one division for the two */
+    t->w.weight += o->w.weight;
+    uint32_t tf, len;
+    ls_term_bound(s, &tf, &len);
+    s->max = ls_inflate(ls_bm25_score(&t->w, tf, len));
+    return 1;
+}
+
 ls_postings *ls_term_scorer_postings(ls_scorer *s)
 {
     return &((term_scorer *)s)->p;
