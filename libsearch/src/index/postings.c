@@ -408,7 +408,7 @@ int ls_postings_open(ls_postings *p, const ls_term_info *ti, const ls_map *doc_m
     return SRCH_OK;
 }
 
-int ls_postings_same(const ls_postings *a, const ls_postings *b)
+int ls_postings_same(const ls_postings *a, const ls_postings *b, size_t max_bytes)
 {
     if (a->df != b->df)
         return 0;
@@ -416,7 +416,8 @@ int ls_postings_same(const ls_postings *a, const ls_postings *b)
         return a->docs[0] == b->docs[0] && a->freqs[0] == b->freqs[0];
     size_t len = (size_t)(a->data_end - a->data);
     return a->nfull == b->nfull && a->ntail == b->ntail && a->last_doc == b->last_doc &&
-           len == (size_t)(b->data_end - b->data) && memcmp(a->data, b->data, len) == 0;
+           len == (size_t)(b->data_end - b->data) && len <= max_bytes &&
+           memcmp(a->data, b->data, len) == 0;
 }
 
 static inline uint32_t skip_last(const ls_postings *p, uint32_t b)

@@ -164,8 +164,9 @@ int ls_postings_open(ls_postings *p, const ls_term_info *ti, const ls_map *doc_m
 
 /* 1 if the two lists, just opened, hold the same entries (passages and
  * frequencies): the same count and layout and the same bytes (a list may
- * be stored twice, as a stem's and as its only word's); else 0. */
-int ls_postings_same(const ls_postings *a, const ls_postings *b);
+ * be stored twice, as a stem's and as its only word's); 0 if they differ
+ * or their data is longer than max_bytes (not compared). */
+int ls_postings_same(const ls_postings *a, const ls_postings *b, size_t max_bytes);
 
 /* Advance to the next entry; returns its passage or LS_NO_DOC. */
 uint32_t ls_postings_next(ls_postings *p);

@@ -98,12 +98,14 @@ int ls_term_block_bound(ls_scorer *s, uint32_t target, uint32_t *upto, uint32_t 
 /* The same over the whole list. */
 void ls_term_bound(const ls_scorer *s, uint32_t *tf, uint32_t *len);
 
-/* Access to a term scorer's postings (phrases need the positions). */
 /* When other (a term scorer, just made) has the same entries in the same
  * field of the same segment, with the same length normalization, s takes
  * its weight and scores for both: returns 1 and the caller frees other;
- * else 0 and nothing changes. */
+ * else 0 and nothing changes. Lists of more than LS_ABSORB_MAX_BYTES are
+ * not compared (reading both whole would cost a query more than it saves). */
+#define LS_ABSORB_MAX_BYTES 32768
 int ls_term_scorer_absorb(ls_scorer *s, const ls_scorer *other);
+/* Access to a term scorer's postings (phrases need the positions). */
 ls_postings *ls_term_scorer_postings(ls_scorer *s);
 uint32_t ls_term_scorer_freq(ls_scorer *s);
 const ls_bm25 *ls_term_scorer_weights(const ls_scorer *s);

@@ -149,7 +149,7 @@ int ls_term_scorer_absorb(ls_scorer *s, const ls_scorer *other)
     term_scorer *t = (term_scorer *)s;
     const term_scorer *o = (const term_scorer *)other;
     if (t->seg != o->seg || t->field != o->field || t->w.base != o->w.base ||
-        t->w.slope != o->w.slope || !ls_postings_same(&t->p, &o->p))
+        t->w.slope != o->w.slope || !ls_postings_same(&t->p, &o->p, LS_ABSORB_MAX_BYTES))
         return 0;
     /* both score tf / (tf + base + slope * len): one division for the two */
     t->w.weight += o->w.weight;
