@@ -570,6 +570,7 @@ static int term_node(ls_plan *p, const ls_rseg *seg, const qnode *n, ls_scorer *
             if (ls_term_scorer_absorb(k.v[body], s)) {
                 ls_scorer_free(s);
                 s = NULL;
+                dep[k.n] = -1;
             }
         }
         if (rc == SRCH_OK)
