@@ -564,13 +564,13 @@ static int term_node(ls_plan *p, const ls_rseg *seg, const qnode *n, ls_scorer *
          * the word): it then never needs to lead. */
         if (rc == SRCH_OK && s && body >= 0 && ls_term_scorer_stem_len(s) == t->term_len &&
             t->term_len <= t->word_len && memcmp(t->word, t->term, t->term_len) == 0) {
-            dep[k.n] = body;
             /* and when they are the very same passages and frequencies (the
              * word is the only form of its stem here), one list scores both */
             if (ls_term_scorer_absorb(k.v[body], s)) {
                 ls_scorer_free(s);
                 s = NULL;
-                dep[k.n] = -1;
+            } else {
+                dep[k.n] = body;
             }
         }
         if (rc == SRCH_OK)

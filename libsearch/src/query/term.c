@@ -89,6 +89,15 @@ static void t_free(ls_scorer *s)
 
 static const ls_scorer_vt term_vt = {t_next, t_seek, t_score, t_block_max, t_free};
 
+/* The bound over every passage, from the whole list's bound (the single
+ * entry's own length when there is one). */
+static void set_max(term_scorer *t)
+{
+    uint32_t tf, len;
+    ls_term_bound(&t->base, &tf, &len);
+    t->base.max = ls_inflate(ls_bm25_score(&t->w, tf, len));
+}
+
 int ls_term_scorer(ls_scorer **out, const ls_segment *seg, const ls_deletes *del,
                    const unsigned char *key, size_t klen, const ls_term_info *ti,
                    const ls_bm25 *w, int field, ls_err *err)
@@ -111,10 +120,7 @@ int ls_term_scorer(ls_scorer **out, const ls_segment *seg, const ls_deletes *del
     t->seg = seg;
     t->field = field;
     t->stem_len = ti->stem_len;
-    uint16_t len = t->p.min_len;
-    if (ti->df == 1)
-        len = (uint16_t)ls_segment_norm(seg, ti->single_doc, field);
-    t->base.max = ls_inflate(ls_bm25_score(w, t->p.max_tf, len));
+    set_max(t);
     *out = &t->base;
     return SRCH_OK;
 }
@@ -153,9 +159,7 @@ int ls_term_scorer_absorb(ls_scorer *s, const ls_scorer *other)
         return 0;
     /* both score tf / (tf + base + slope * len): one division for the two */
     t->w.weight += o->w.weight;
-    uint32_t tf, len;
-    ls_term_bound(s, &tf, &len);
-    s->max = ls_inflate(ls_bm25_score(&t->w, tf, len));
+    set_max(t);
     return 1;
 }
 
