@@ -1178,7 +1178,9 @@ static void test_index_prep__trim_releases_large_buffers(void)
     static char big[40000];
     size_t len = 0;
     for (int i = 0; len + 32 < sizeof big; i++)
-        len += (size_t)snprintf(big + len, sizeof big - len, "le mot%d de la page ", i % 700);
+        len += (size_t)snprintf(big + len, sizeof big - len,
+                                i % 20 == 19 ? "le mot%d de la page\n\n" : "le mot%d de la page ",
+                                i % 700);   /* paragraphs of 20 pages: about 100 passages */
     const char *small = "un court texte";
     srch_document db = {SRCH_DOCUMENT_VERSION, "big", "Titre", big, len, NULL, 0};
     srch_document ds = {SRCH_DOCUMENT_VERSION, "small", NULL, small, strlen(small), NULL, 0};
@@ -1193,11 +1195,13 @@ static void test_index_prep__trim_releases_large_buffers(void)
         for (size_t i = 0; i < p.npend; i++)
             sum[round] = sum[round] * 31 + p.pends[i].hash + p.pends[i].wlen * 7 + p.pends[i].tlen;
         CU_ASSERT(p.pend_cap > LS_PREP_KEEP_TOKENS);
+        CU_ASSERT(p.nspans > LS_PREP_KEEP_SPANS);
         ls_prep_trim(&p);
         CU_ASSERT_PTR_NULL(p.pends);
         CU_ASSERT_EQUAL(p.pend_cap, 0);
         CU_ASSERT_EQUAL(p.scratch.cap, 0);
         CU_ASSERT_PTR_NULL(p.spans);
+        CU_ASSERT_EQUAL(p.spans_cap, 0);
     }
     CU_ASSERT(npend[0] > 4000);
     CU_ASSERT_EQUAL(npend[0], npend[1]);
@@ -1208,6 +1212,7 @@ static void test_index_prep__trim_releases_large_buffers(void)
     ls_prep_trim(&p);
     CU_ASSERT_EQUAL(p.pend_cap, cap);   /* an ordinary document's are kept */
     CU_ASSERT_PTR_NOT_NULL(p.pends);
+    CU_ASSERT_PTR_NOT_NULL(p.spans);
     ls_prep_free(&p);
     srch_analyzer_free(a);
 }

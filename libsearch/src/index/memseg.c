@@ -499,8 +499,11 @@ void ls_prep_trim(ls_prep *p)
     }
     if (p->scratch.cap > LS_PREP_KEEP_BYTES)
         ls_buf_free(&p->scratch);
-    free(p->spans);
-    p->spans = NULL;
+    if (p->spans_cap > LS_PREP_KEEP_SPANS) {
+        free(p->spans);
+        p->spans = NULL;
+        p->spans_cap = 0;
+    }
     p->nspans = 0;
 }
 
@@ -518,10 +521,11 @@ int ls_prep_analyze(ls_prep *p, srch_analyzer *a, const srch_document *doc,
         return p->rc = ls_err_set(err, SRCH_EINVAL,
                                   "document '%s': body of %zu bytes (limit 4 GiB)", doc->id,
                                   doc->text_len);
-    free(p->spans);
-    p->spans = NULL;
+    /* the spans' array is kept from one document to the next: a malloc and
+     * a free per document, often in two threads, contend for the
+     * allocator's lock */
     if (ls_split_passages(doc->text ? doc->text : "", doc->text_len, max_passage_bytes,
-                          &p->spans, &p->nspans) != 0)
+                          &p->spans, &p->spans_cap, &p->nspans) != 0)
         return p->rc = ls_err_set(err, SRCH_ENOMEM, "out of memory splitting '%s'", doc->id);
     if (p->nspans + 1 > p->pstart_cap) {
         size_t cap = p->nspans + 16;

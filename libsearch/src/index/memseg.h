@@ -71,7 +71,7 @@ typedef struct ls_prep {
     int added;                /* its records are in the memseg */
     int rc;                   /* of the analysis */
     ls_span *spans;           /* passages */
-    size_t nspans;
+    size_t nspans, spans_cap;
     uint32_t *pstart;         /* pends[pstart[i], pstart[i + 1]): passage i */
     size_t pstart_cap;
     ls_pend *pends;
@@ -95,6 +95,7 @@ void ls_prep_free(ls_prep *p);
  * segment written, without bound). */
 #define LS_PREP_KEEP_TOKENS 256
 #define LS_PREP_KEEP_BYTES (8u << 10)
+#define LS_PREP_KEEP_SPANS 64
 void ls_prep_trim(ls_prep *p);
 
 int ls_memseg_new(ls_memseg **out, size_t max_passage_bytes, ls_err *err);

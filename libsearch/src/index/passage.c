@@ -105,10 +105,11 @@ static int add_paragraph(spans *s, const char *t, size_t a, size_t b, size_t max
     return 0;
 }
 
-int ls_split_passages(const char *text, size_t len, size_t max_bytes, ls_span **out, size_t *n)
+int ls_split_passages(const char *text, size_t len, size_t max_bytes, ls_span **v, size_t *cap,
+                      size_t *n)
 {
-    spans s = {0};
-    *out = NULL;
+    spans s = {*v, 0, *cap};
+    int rc = -1;
     *n = 0;
     if (max_bytes < 64)
         max_bytes = 64;
@@ -122,23 +123,23 @@ int ls_split_passages(const char *text, size_t len, size_t max_bytes, ls_span **
             k++;
         if (k == eol) {   /* blank line: ends the paragraph */
             if (add_paragraph(&s, text, para, i, max_bytes) != 0)
-                goto oom;
+                goto done;
             para = eol + (nl ? 1 : 0);
         }
         i = eol + (nl ? 1 : 0);
     }
     if (add_paragraph(&s, text, para, len, max_bytes) != 0)
-        goto oom;
+        goto done;
     if (s.n == 0 && push(&s, 0, 0) != 0)
-        goto oom;
+        goto done;
     for (size_t k = 0; k < s.n; k++)
         s.v[k].stored_end = k + 1 < s.n ? s.v[k + 1].start : (uint32_t)len;
     if (s.n == 1 && s.v[0].end == 0)
         s.v[0].stored_end = (uint32_t)len;
-    *out = s.v;
     *n = s.n;
-    return 0;
-oom:
-    free(s.v);
-    return -1;
+    rc = 0;
+done:
+    *v = s.v;
+    *cap = s.cap;
+    return rc;
 }

@@ -26,8 +26,11 @@ typedef struct ls_span {
     uint32_t stored_end;      /* stored bytes: [start, stored_end) */
 } ls_span;
 
-/* Split text[0, len) (len < 4 GiB). *out is malloc'ed (caller frees).
- * Returns 0, or -1 when out of memory. */
-int ls_split_passages(const char *text, size_t len, size_t max_bytes, ls_span **out, size_t *n);
+/* Split text[0, len) (len < 4 GiB) into (*v)[0, *n). *v is an array of
+ * *cap spans (NULL and 0 at first), reused and grown with realloc: the
+ * caller frees it, also after a failure. Returns 0, or -1 when out of
+ * memory. */
+int ls_split_passages(const char *text, size_t len, size_t max_bytes, ls_span **v, size_t *cap,
+                      size_t *n);
 
 #endif
