@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "index/format.h"
@@ -1065,6 +1067,60 @@ static void test_codecs_file__framing_checked(void)
     CU_ASSERT_EQUAL(access(tpath("g.bin"), F_OK), -1);   /* removed */
 }
 
+/* Pages of m resident in the page cache (mincore), of the first n. */
+static size_t resident(const ls_map *m, size_t *n)
+{
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE), np = (m->size + pg - 1) / pg, r = 0;
+    unsigned char *v = malloc(np);
+    if (!v || mincore((void *)m->data, m->size, v) != 0) {
+        free(v);
+        *n = 0;
+        return 0;
+    }
+    for (size_t i = 0; i < np; i++)
+        r += v[i] & 1;
+    free(v);
+    *n = np;
+    return r;
+}
+
+/* A merge's inputs leave the page cache as it reads them (clean pages,
+ * mapped by this process only): ls_map_evict_range() drops them, where
+ * ls_map_release_range() drops only the mapping. */
+static void test_codecs_file__evicted_pages_leave_the_cache(void)
+{
+    struct statfs fs;
+    if (statfs(tmpdir, &fs) != 0 || fs.f_type == 0x01021994 /* tmpfs: no page-out */)
+        return;
+    static char chunk[1 << 16];
+    for (size_t i = 0; i < sizeof chunk; i++)
+        chunk[i] = (char)(i * 7);
+    ls_wfile f;
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_open(&f, tpath("e.doc"), LS_MAGIC_POSTINGS, 1, 1, NULL), 0);
+    for (int i = 0; i < 64; i++)   /* 4 MB, made durable: clean pages */
+        ls_wfile_write(&f, chunk, sizeof chunk);
+    CU_ASSERT_EQUAL_FATAL(ls_wfile_finish(&f, NULL), 0);
+    ls_map m;
+    CU_ASSERT_EQUAL_FATAL(ls_map_open(&m, tpath("e.doc"), "e.doc", LS_MAGIC_POSTINGS, 1, LS_MAP_VERIFY, NULL), 0);
+    size_t n, before = resident(&m, &n);
+    CU_ASSERT(n > 1000 && before == n);   /* the check read every page */
+    ls_map_release_range(&m, 0, m.size);
+    size_t kept = resident(&m, &n);
+    CU_ASSERT_EQUAL(kept, n);            /* out of our RSS, still cached */
+    /* mapped again (read), then evicted: the first half only */
+    uint64_t sum = 0;
+    for (size_t i = 0; i < m.size; i += 4096)
+        sum += m.data[i];
+    CU_ASSERT(sum > 0);
+    ls_map_evict_range(&m, 0, m.size / 2);
+    size_t after = resident(&m, &n);
+    CU_ASSERT(after <= n / 2 + 2);       /* the evicted half left the cache */
+    CU_ASSERT(after >= n / 2 - 2);       /* the other half did not */
+    size_t at = m.body_len / 4;          /* in the evicted half: read again from disk */
+    CU_ASSERT_EQUAL(m.body[at], chunk[at % sizeof chunk]);
+    ls_map_close(&m);
+}
+
 static const ls_test tests[] = {
     {"test_codecs_varint__round_trip_and_malformed", test_codecs_varint__round_trip_and_malformed},
     {"test_codecs_crc32c__known_values_and_hw", test_codecs_crc32c__known_values_and_hw},
@@ -1079,6 +1135,7 @@ static const ls_test tests[] = {
     {"test_codecs_store__round_trip", test_codecs_store__round_trip},
     {"test_codecs_store__append_copies_blocks", test_codecs_store__append_copies_blocks},
     {"test_codecs_file__framing_checked", test_codecs_file__framing_checked},
+    {"test_codecs_file__evicted_pages_leave_the_cache", test_codecs_file__evicted_pages_leave_the_cache},
     {NULL, NULL},
 };
 

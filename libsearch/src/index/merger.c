@@ -229,7 +229,7 @@ static int merge_stores(void *arg, ls_err *err)
     int rc = SRCH_OK;
     for (size_t i = 0; i < j->n && rc == SRCH_OK; i++) {
         rc = merge_store(j->w, &j->in[i], err);
-        ls_map_release(&j->segs[i]->maps[4]);
+        ls_map_evict_range(&j->segs[i]->maps[4], 0, UINT64_MAX);
     }
     return rc;
 }
@@ -249,11 +249,14 @@ typedef struct term_range {
     ls_err err;
 } term_range;
 
-/* Keep the inputs' pages out of our RSS: drop those of the term
- * dictionary, postings and positions behind what this thread has read, by
- * steps of RELEASE_STEP (once each: a page ahead is never dropped, so none
- * is read twice). Not the store's (the store thread's) nor the norms' (4
- * bytes a passage, read at random for every entry copied). */
+/* Keep the inputs' pages out of our RSS and out of the page cache (they
+ * are deleted after the merge; the pages the merge writes take their
+ * memory): drop those of the term dictionary, postings and positions
+ * behind what this thread has read, by steps of RELEASE_STEP (once each: a
+ * page ahead is never dropped, so none is read twice). Not the store's
+ * (the store thread's, dropped per input) nor the norms' (4 bytes a
+ * passage, read at random for every entry copied). Pages another process
+ * maps (a reader's) stay cached. */
 #define RELEASE_STEP ((uint64_t)256 << 10)
 
 static void release_behind(input *in)
@@ -261,7 +264,7 @@ static void release_behind(input *in)
     for (int k = 0; k < 3; k++) {
         uint64_t upto = in->reached[k] & ~(uint64_t)4095;
         if (upto > in->released[k] && upto - in->released[k] >= RELEASE_STEP) {
-            ls_map_release_range(&in->seg->maps[k], in->released[k], upto - in->released[k]);
+            ls_map_evict_range(&in->seg->maps[k], in->released[k], upto - in->released[k]);
             in->released[k] = upto;
         }
     }

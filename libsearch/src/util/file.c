@@ -467,6 +467,22 @@ void ls_map_release_range(const ls_map *m, uint64_t off, uint64_t len)
     }
 }
 
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21   /* Linux 5.4 */
+#endif
+
+void ls_map_evict_range(const ls_map *m, uint64_t off, uint64_t len)
+{
+    if (m->data && off < m->size) {
+        if (len > m->size - off)
+            len = m->size - off;
+        /* reclaims the clean pages no other process maps (dirty ones
+         * stay: it does not write them); then what stayed leaves our RSS */
+        madvise((void *)(m->data + off), len, MADV_PAGEOUT);
+        madvise((void *)(m->data + off), len, MADV_DONTNEED);
+    }
+}
+
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22   /* Linux 5.14 */
 #endif

@@ -123,6 +123,13 @@ void ls_map_release(const ls_map *m);
 /* The same for the pages of [off, off + len) only (off a multiple of the
  * page size). */
 void ls_map_release_range(const ls_map *m, uint64_t off, uint64_t len);
+/* The same, and the pages leave the page cache too where this process
+ * alone maps them and they are clean (Linux's MADV_PAGEOUT): for the
+ * inputs of a merge, deleted after it. Their memory is at once free for
+ * the pages the merge writes, rather than the page cache holding both
+ * (on a virtual machine whose host takes back idle guest memory, a page
+ * never used before costs several times a page just freed). */
+void ls_map_evict_range(const ls_map *m, uint64_t off, uint64_t len);
 
 /* Map every page of the file into this process now (Linux's
  * MADV_POPULATE_READ, else a read of one byte per page): later accesses
