@@ -59,8 +59,10 @@ static void fmt_time(char *buf, size_t cap, double s)
 /* One line, redrawn in place: documents, MB, MB/s, elapsed, ETA. */
 static void progress_draw(progress *p, uint64_t docs, uint64_t bytes, int final)
 {
+    if (!p->on)
+        return;   /* (not even the clock: once per document) */
     double t = now();
-    if (!p->on || (!final && t - p->last < 0.2))
+    if (!final && t - p->last < 0.2)
         return;
     p->last = t;
     double el = t - p->start, mb = bytes / 1e6, rate = el > 0 ? mb / el : 0;
