@@ -1367,8 +1367,93 @@ static void test_index_pairs__written_or_dropped(void)
     CU_ASSERT_EQUAL(id, 0);
 }
 
+/* A memseg of 600 documents of common and rarer words (the same for a
+ * seed), flushed into dir as segment 1 with two threads; its pair keys. */
+static int flush_random_memseg(const char *dir, unsigned seed)
+{
+    static const char *common[] = {"de", "la", "le", "les", "des", "et", "du", "un", "une",
+                                   "en", "au", "que", "qui", "pour", "dans", "sur"};
+    srch_analyzer *a;
+    ls_memseg *m;
+    ls_err err;
+    CU_ASSERT_EQUAL_FATAL(srch_analyzer_new(&a, NULL), SRCH_OK);
+    CU_ASSERT_EQUAL_FATAL(ls_memseg_new(&m, 4096, &err), SRCH_OK);
+    ls_memseg_set_pairs(m, ls_pairs_for("french"));
+    static char texts[600][400];
+    static ls_prep preps[600];
+    static srch_document docs[600];
+    static char ids[600][16];
+    memset(preps, 0, sizeof preps);
+    for (int d = 0; d < 600; d++) {
+        size_t len = 0;
+        for (int w = 0; w < 40; w++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = seed >> 8;
+            len += (size_t)(r % 3 ? snprintf(texts[d] + len, sizeof texts[d] - len, "%s ",
+                                             common[r / 3 % 16])
+                                  : snprintf(texts[d] + len, sizeof texts[d] - len, "mot%u ",
+                                             r / 3 % 900));
+        }
+        snprintf(ids[d], sizeof ids[d], "d%d", d);
+        docs[d] = (srch_document){SRCH_DOCUMENT_VERSION, ids[d], NULL, texts[d], len, NULL, 0};
+        int replaced;
+        CU_ASSERT_EQUAL_FATAL(ls_prep_analyze(&preps[d], a, &docs[d], 4096, &err), SRCH_OK);
+        CU_ASSERT_EQUAL_FATAL(ls_memseg_add_records(m, &preps[d], &replaced, &err), SRCH_OK);
+        CU_ASSERT_EQUAL_FATAL(ls_memseg_invert(m, &preps[d], &err), SRCH_OK);
+    }
+    ls_segment_meta meta;
+    ls_deletes *del;
+    CU_ASSERT_EQUAL_FATAL(ls_memseg_flush(m, dir, 1, 0, 2, &meta, &del, &err), SRCH_OK);
+    ls_deletes_unref(del);
+    for (int d = 0; d < 600; d++)
+        ls_prep_free(&preps[d]);
+    ls_memseg_free(m);
+    srch_analyzer_free(a);
+    ls_segment *seg;
+    CU_ASSERT_EQUAL_FATAL(ls_segment_open(&seg, dir, &meta, LS_MAP_VERIFY, &err), SRCH_OK);
+    ls_term_iter it;
+    int n = 0;
+    ls_term_iter_seek(&it, &seg->td, (const unsigned char *)"P", 1);
+    while (ls_term_iter_next(&it) == 1 && it.key[0] == LS_FIELD_PAIR)
+        n++;
+    ls_segment_unref(seg);
+    return n;
+}
+
+/* The flush counts the pairs in a table by stem ranks, or hashes and
+ * sorts them when that table would be too large: the segments are the
+ * same, byte for byte. */
+static void test_index_pairs__table_and_hash_write_the_same(void)
+{
+    const char *names[] = {"s00000001.ter", "s00000001.doc", "s00000001.pos", "s00000001.nrm",
+                           "s00000001.sto"};
+    char dirs[2][PATH_MAX];
+    size_t saved = ls_memseg_pairs_table_max;
+    for (int k = 0; k < 2; k++) {
+        snprintf(dirs[k], sizeof dirs[k], "%.4000s", new_dir());
+        CU_ASSERT_EQUAL_FATAL(mkdir(dirs[k], 0755), 0);
+        ls_memseg_pairs_table_max = k ? 0 : saved;
+        CU_ASSERT(flush_random_memseg(dirs[k], 7) > 1000);   /* many pairs */
+    }
+    ls_memseg_pairs_table_max = saved;
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char pa[PATH_MAX], pb[PATH_MAX];
+        ls_path(pa, dirs[0], names[i]);
+        ls_path(pb, dirs[1], names[i]);
+        size_t la, lb;
+        char *a = test_read_file(pa, &la), *b = test_read_file(pb, &lb);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+        CU_ASSERT_EQUAL(la, lb);
+        CU_ASSERT(la == lb && memcmp(a, b, la) == 0);
+        free(a);
+        free(b);
+    }
+}
+
 static const ls_test tests[] = {
     {"test_index_pairs__written_or_dropped", test_index_pairs__written_or_dropped},
+    {"test_index_pairs__table_and_hash_write_the_same", test_index_pairs__table_and_hash_write_the_same},
     {"test_index_prep__trim_releases_large_buffers", test_index_prep__trim_releases_large_buffers},
     {"test_index_basic__add_commit_read", test_index_basic__add_commit_read},
     {"test_index_basic__empty_body_and_options", test_index_basic__empty_body_and_options},

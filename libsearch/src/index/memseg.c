@@ -1144,6 +1144,102 @@ static uint32_t pair_table_add(pair_table *t, uint64_t key)
     return (uint32_t)t->n++;
 }
 
+/* The pairs counted in a table indexed by their stems' ranks: every pair
+ * holds a common stem (ls_pairs_join()), of which a segment has a few, so
+ * that the pairs (c, s) with a common first stem c take a row of ns
+ * counters per common stem, and the pairs (s, c) with a common second
+ * stem only another. Enumerated in key order (rows of first stems in rank
+ * order; in each, the second stems in rank order), the counts give the
+ * ranks without a hash table or a sort (inverting a 64 MB memseg of the
+ * Littré took 120 ms with them, 97 ms with the table). 1 when done; 0 when the table
+ * would be too large (count_body() hashes the pairs then); -1 when out
+ * of memory. The result is the same either way (a test compares the
+ * segments' bytes). */
+size_t ls_memseg_pairs_table_max = (size_t)64 << 20;
+
+static int count_pairs_table(inversion *v)
+{
+    const ls_memseg *m = v->m;
+    size_t nt = m->types.n, ns = v->nranks[F_B];
+    unsigned char *cidx = calloc(ns ? ns : 1, 1);   /* common index + 1, 0: not common */
+    uint32_t crank[255];
+    if (!cidx)
+        return -1;
+    for (size_t t = 0; t < nt; t++)
+        if (v->tpair[t] & 1)
+            cidx[v->tsr[t]] = 1;
+    size_t nc = 0;
+    for (size_t r = 0; r < ns; r++)
+        if (cidx[r]) {
+            if (nc == 255) {
+                free(cidx);
+                return 0;
+            }
+            crank[nc] = (uint32_t)r;
+            cidx[r] = (unsigned char)++nc;
+        }
+    size_t cells = 2 * nc * ns;
+    if (nc == 0 || cells > ls_memseg_pairs_table_max / sizeof(uint32_t)) {
+        free(cidx);
+        return 0;
+    }
+    /* cell (c, s): row c (the common stem first) or nc + c (second) */
+    uint32_t *cnt = big_table(cells * sizeof *cnt);
+    int rc = -1;
+    if (!cnt)
+        goto done;
+    size_t n = 0;
+    for (uint32_t p = 0; p < m->npassages; p++) {
+        for (uint32_t i = m->pstart[p] + 1; i < m->pstart[p + 1]; i++) {
+            uint32_t a = m->body[i - 1], b = m->body[i];
+            if (!pair_joins(v, a, b))
+                continue;
+            uint32_t sa = v->tsr[a], sb = v->tsr[b];
+            size_t cell = cidx[sa] ? (size_t)(cidx[sa] - 1) * ns + sb
+                                   : (nc + (size_t)(cidx[sb] - 1)) * ns + sa;
+            n += cnt[cell]++ == 0;
+            if (stream_room(&v->pocc, v->npocc, &v->pocc_cap, 1) != 0)
+                goto done;
+            v->pocc[v->npocc++] = (uint32_t)cell;
+        }
+    }
+    v->pair_bytes = (n ? n : 1) * sizeof(uint64_t);
+    if (!(v->pair_key = ls_big_alloc(v->pair_bytes)) ||
+        !(v->count[F_P] = ls_big_alloc(v->pair_bytes / 2)))
+        goto done;
+    /* in key order; each cell's count becomes its rank */
+    uint32_t r = 0;
+    for (size_t sa = 0; sa < ns; sa++) {
+        if (cidx[sa]) {
+            uint32_t *row = cnt + (size_t)(cidx[sa] - 1) * ns;
+            for (size_t sb = 0; sb < ns; sb++)
+                if (row[sb]) {
+                    v->pair_key[r] = (uint64_t)sa << 32 | sb;
+                    v->count[F_P][r] = row[sb];
+                    row[sb] = r++;
+                }
+        } else {
+            for (size_t c = 0; c < nc; c++) {
+                uint32_t *x = cnt + (nc + c) * ns + sa;
+                if (*x) {
+                    v->pair_key[r] = (uint64_t)sa << 32 | crank[c];
+                    v->count[F_P][r] = *x;
+                    *x = r++;
+                }
+            }
+        }
+    }
+    for (size_t j = 0; j < v->npocc; j++)
+        v->pocc[j] = cnt[v->pocc[j]];
+    v->nranks[F_P] = r;
+    rc = 1;
+done:
+    if (cnt)
+        ls_big_free(cnt, cells * sizeof *cnt);
+    free(cidx);
+    return rc;
+}
+
 /* Count each type's body occurrences (into tcount), and find the pairs of
  * adjacent tokens and rank them: v->pair_key, v->count[F_P], v->pocc
  * (with_pairs). Pairs' keys' order is their stems' ranks' since no term
@@ -1158,6 +1254,9 @@ static int count_body(inversion *v, uint32_t *tcount, int with_pairs)
         tcount[m->body[i]]++;
     if (!with_pairs)
         return 0;
+    int direct = count_pairs_table(v);
+    if (direct != 0)
+        return direct > 0 ? 0 : -1;
     pair_table t = {0};
     int rc = -1;
     sterm *st = NULL;

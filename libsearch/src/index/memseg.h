@@ -131,6 +131,9 @@ void ls_memseg_prefetch_id(const ls_memseg *m, uint64_t id_hash);
  * when memory for them runs out (the segment's phrases are then read from
  * positions). For tests. */
 void ls_memseg_drop_pairs(ls_memseg *m);
+/* The most bytes the flush's table of pair counts may take (else the
+ * pairs are hashed and sorted, to the same result). For tests. */
+extern size_t ls_memseg_pairs_table_max;
 size_t ls_memseg_max_passage(const ls_memseg *m);
 
 /* The passages of the live document with this id: 1 if there is one, 0
