@@ -1420,40 +1420,44 @@ static int flush_random_memseg(const char *dir, unsigned seed)
     return n;
 }
 
-/* The flush counts the pairs in a table by stem ranks, or hashes and
- * sorts them when that table would be too large: the segments are the
- * same, byte for byte. */
-static void test_index_pairs__table_and_hash_write_the_same(void)
+/* The flush's two ways of counting the pairs (a table by stem ranks; a
+ * hash table and a sort when that table would be too large) and of
+ * scattering positions (packed below their passages; in an array of their
+ * own when they do not fit) write the same segment, byte for byte. */
+static void test_index_flush__variants_write_the_same(void)
 {
     const char *names[] = {"s00000001.ter", "s00000001.doc", "s00000001.pos", "s00000001.nrm",
                            "s00000001.sto"};
-    char dirs[2][PATH_MAX];
-    size_t saved = ls_memseg_pairs_table_max;
-    for (int k = 0; k < 2; k++) {
+    char dirs[3][PATH_MAX];
+    size_t table_max = ls_memseg_pairs_table_max;
+    for (int k = 0; k < 3; k++) {
         snprintf(dirs[k], sizeof dirs[k], "%.4000s", new_dir());
         CU_ASSERT_EQUAL_FATAL(mkdir(dirs[k], 0755), 0);
-        ls_memseg_pairs_table_max = k ? 0 : saved;
+        ls_memseg_pairs_table_max = k == 1 ? 0 : table_max;
+        ls_memseg_pack_positions = k != 2;
         CU_ASSERT(flush_random_memseg(dirs[k], 7) > 1000);   /* many pairs */
     }
-    ls_memseg_pairs_table_max = saved;
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        char pa[PATH_MAX], pb[PATH_MAX];
-        ls_path(pa, dirs[0], names[i]);
-        ls_path(pb, dirs[1], names[i]);
-        size_t la, lb;
-        char *a = test_read_file(pa, &la), *b = test_read_file(pb, &lb);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(a);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(b);
-        CU_ASSERT_EQUAL(la, lb);
-        CU_ASSERT(la == lb && memcmp(a, b, la) == 0);
-        free(a);
-        free(b);
-    }
+    ls_memseg_pairs_table_max = table_max;
+    ls_memseg_pack_positions = 1;
+    for (int k = 1; k < 3; k++)
+        for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+            char pa[PATH_MAX], pb[PATH_MAX];
+            ls_path(pa, dirs[0], names[i]);
+            ls_path(pb, dirs[k], names[i]);
+            size_t la, lb;
+            char *a = test_read_file(pa, &la), *b = test_read_file(pb, &lb);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+            CU_ASSERT_EQUAL(la, lb);
+            CU_ASSERT(la == lb && memcmp(a, b, la) == 0);
+            free(a);
+            free(b);
+        }
 }
 
 static const ls_test tests[] = {
     {"test_index_pairs__written_or_dropped", test_index_pairs__written_or_dropped},
-    {"test_index_pairs__table_and_hash_write_the_same", test_index_pairs__table_and_hash_write_the_same},
+    {"test_index_flush__variants_write_the_same", test_index_flush__variants_write_the_same},
     {"test_index_prep__trim_releases_large_buffers", test_index_prep__trim_releases_large_buffers},
     {"test_index_basic__add_commit_read", test_index_basic__add_commit_read},
     {"test_index_basic__empty_body_and_options", test_index_basic__empty_body_and_options},

@@ -1052,6 +1052,8 @@ typedef struct inversion {
     size_t npocc, pocc_cap;
     size_t pair_bytes;        /* of pair_key (count[F_P]: half) */
     size_t scratch;           /* bytes of a round's scatter arrays */
+    unsigned pos_shift;       /* B and P: bits of a position in a passage
+                                 packed below its passage (0: not packed) */
     int with_pairs;
     void *mem;                /* one block for the other arrays */
     size_t mem_bytes;
@@ -1349,11 +1351,27 @@ static void inversion_free(inversion *v)
 /* Rank, count and find the pairs of the memseg's streams. SRCH_OK or
  * SRCH_ENOMEM; without memory for the pairs the segment is written
  * without them. */
+static unsigned bits_for(uint32_t x)
+{
+    return x ? 32u - (unsigned)__builtin_clz(x) : 1u;
+}
+
+int ls_memseg_pack_positions = 1;
+
 static int inversion_build(inversion *v, const ls_memseg *m, size_t scratch)
 {
     memset(v, 0, sizeof *v);
     v->m = m;
     v->scratch = scratch;
+    /* B's and P's positions packed below their passages when both fit in
+     * 32 bits (a passage's positions are below its length) */
+    uint32_t longest = 0;
+    for (uint32_t p = 0; p < m->npassages; p++)
+        if (m->pstart[p + 1] - m->pstart[p] > longest)
+            longest = m->pstart[p + 1] - m->pstart[p];
+    unsigned qb = bits_for(longest ? longest - 1 : 0);
+    unsigned pb = bits_for(m->npassages ? m->npassages - 1 : 0);
+    v->pos_shift = ls_memseg_pack_positions && qb <= 20 && qb + pb <= 32 ? qb : 0;
     size_t nt = m->types.n;
     /* per type: tsr, twr, tpair, body count; per stem (at most nt):
      * stem_at, B and T counts; per word (at most nt): word_at, word_stem, V
@@ -1431,10 +1449,13 @@ static int inversion_build(inversion *v, const ls_memseg *m, size_t scratch)
 }
 
 /* A round's scatter arrays: passages, and positions for fields with them
- * (capacities in bytes). */
+ * (capacities in bytes); with shift, each position is in the low shift
+ * bits of its passage's entry instead (half the bytes, twice the
+ * occurrences a round), unpacked into posbuf for the writer. */
 typedef struct scatter {
-    uint32_t *pass, *pos, *ends;
-    size_t pass_cap, pos_cap, ends_cap;
+    uint32_t *pass, *pos, *ends, *posbuf;
+    size_t pass_cap, pos_cap, ends_cap, posbuf_cap;
+    unsigned shift;
 } scatter;
 
 static void scatter_free(scatter *s)
@@ -1442,6 +1463,7 @@ static void scatter_free(scatter *s)
     big_drop(s->pass, &s->pass_cap);
     big_drop(s->pos, &s->pos_cap);
     big_drop(s->ends, &s->ends_cap);
+    big_drop(s->posbuf, &s->posbuf_cap);
 }
 
 static int scatter_room(scatter *s, size_t entries, size_t ranks, int with_pos)
@@ -1459,7 +1481,17 @@ static void scatter_field(const inversion *v, int field, uint32_t lo, uint32_t h
 {
     const ls_memseg *m = v->m;
     uint32_t *ends = s->ends, *pass = s->pass, *pos = s->pos, span = hi - lo;
-    if (field == F_B || field == F_W) {
+    unsigned sh = s->shift;
+    if (field == F_B && sh) {
+        for (uint32_t p = 0; p < m->npassages; p++) {
+            uint32_t from = m->pstart[p], to = m->pstart[p + 1];
+            for (uint32_t i = from; i < to; i++) {
+                uint32_t r = v->tsr[m->body[i]] - lo;
+                if (r < span)
+                    pass[ends[r]++] = p << sh | (i - from);
+            }
+        }
+    } else if (field == F_B || field == F_W) {
         const uint32_t *map = field == F_B ? v->tsr : v->twr;
         for (uint32_t p = 0; p < m->npassages; p++) {
             uint32_t from = m->pstart[p], to = m->pstart[p + 1];
@@ -1483,8 +1515,12 @@ static void scatter_field(const inversion *v, int field, uint32_t lo, uint32_t h
                 uint32_t r = v->pocc[j++] - lo;
                 if (r < span) {
                     uint32_t k = ends[r]++;
-                    pass[k] = p;
-                    pos[k] = i - 1 - from;
+                    if (sh) {
+                        pass[k] = p << sh | (i - 1 - from);
+                    } else {
+                        pass[k] = p;
+                        pos[k] = i - 1 - from;
+                    }
                 }
             }
         }
@@ -1525,11 +1561,15 @@ static size_t term_key(const inversion *v, int field, uint32_t r, unsigned char 
 /* How far ahead write_term() loads the passages' lengths. */
 #define NORM_AHEAD 16
 
-/* Write the term of rank r from its occurrences pass[b, e) (pos too;
- * pass holds lim entries: the lengths of those ahead are loaded early). */
+/* Write the term of rank r from its occurrences s->pass[b, e) (s->pos
+ * too, or packed; pass holds lim entries: the lengths of those ahead are
+ * loaded early). */
 static int write_term(const inversion *v, ls_segment_writer *w, int field, uint32_t r,
-                      const uint32_t *pass, const uint32_t *pos, size_t b, size_t e, size_t lim)
+                      const scatter *s, size_t b, size_t e, size_t lim)
 {
+    const uint32_t *pass = s->pass, *pos = s->pos;
+    unsigned sh = s->shift;
+    uint32_t mask = sh ? (1u << sh) - 1 : 0;
     const ls_memseg *m = v->m;
     unsigned char key[LS_MAX_TERM_BYTES];
     size_t klen = term_key(v, field, r, key);
@@ -1537,24 +1577,32 @@ static int write_term(const inversion *v, ls_segment_writer *w, int field, uint3
     if (field == F_W && v->word_stem[r] != NO_STEM) {
         /* an exact word whose occurrences all stem to a prefix of it */
         size_t sl;
-        const unsigned char *s = stem_bytes(v, v->word_stem[r], &sl);
-        if (sl <= klen - 1 && memcmp(s, key + 1, sl) == 0)
+        const unsigned char *st = stem_bytes(v, v->word_stem[r], &sl);
+        if (sl <= klen - 1 && memcmp(st, key + 1, sl) == 0)
             ls_segw_term_stem(w, (uint32_t)sl);
     }
     int with_pos = ls_field_has_positions(field_byte[field]);
     int norm = ls_field_norm(field_byte[field]);
     /* a single entry's length is not kept (the entry is inlined in the
      * dictionary, without bounds): not read either */
-    int single = pass[b] == pass[e - 1];
+    int single = pass[b] >> sh == pass[e - 1] >> sh;
     for (size_t k = b; k < e;) {
-        uint32_t p = pass[k];
+        uint32_t p = pass[k] >> sh;
         if (k + NORM_AHEAD < lim)   /* read at random: this term's or the next ones' */
-            __builtin_prefetch(&m->norms[2 * (size_t)pass[k + NORM_AHEAD]]);
+            __builtin_prefetch(&m->norms[2 * (size_t)(pass[k + NORM_AHEAD] >> sh)]);
         size_t k2 = k + 1;
-        while (k2 < e && pass[k2] == p)
+        while (k2 < e && pass[k2] >> sh == p)
             k2++;
+        const uint32_t *ps = NULL;
+        if (with_pos && sh) {
+            for (size_t j = k; j < k2; j++)
+                s->posbuf[j - k] = pass[j] & mask;
+            ps = s->posbuf;
+        } else if (with_pos) {
+            ps = pos + k;
+        }
         uint32_t len = single ? 0 : m->norms[2 * (size_t)p + norm];
-        int rc = ls_pw_add(&w->pw, p, (uint32_t)(k2 - k), with_pos ? pos + k : NULL, len);
+        int rc = ls_pw_add(&w->pw, p, (uint32_t)(k2 - k), ps, len);
         if (rc != SRCH_OK)
             return rc;
         k = k2;
@@ -1569,7 +1617,11 @@ static int write_field(const inversion *v, ls_segment_writer *w, int field, uint
 {
     const uint32_t *count = v->count[field];
     int with_pos = ls_field_has_positions(field_byte[field]);
-    size_t per = with_pos ? 8 : 4;
+    s->shift = field == F_B || field == F_P ? v->pos_shift : 0;
+    if (s->shift && big_room(&s->posbuf, &s->posbuf_cap, (sizeof *s->posbuf) << s->shift))
+        return ls_err_set(w->err, SRCH_ENOMEM, "out of memory flushing");
+    int separate = with_pos && !s->shift;   /* positions in an array of their own */
+    size_t per = separate ? 8 : 4;
     size_t max = v->scratch / per;
     for (uint32_t r = lo; r < hi;) {
         uint32_t e = r;
@@ -1580,7 +1632,7 @@ static int write_field(const inversion *v, ls_segment_writer *w, int field, uint
             r = e;
             continue;
         }
-        if (scatter_room(s, total, e - r, with_pos) != 0)
+        if (scatter_room(s, total, e - r, separate) != 0)
             return ls_err_set(w->err, SRCH_ENOMEM, "out of memory flushing");
         size_t at = 0;
         for (uint32_t k = r; k < e; k++) {
@@ -1592,7 +1644,7 @@ static int write_field(const inversion *v, ls_segment_writer *w, int field, uint
         for (uint32_t k = r; k < e; k++) {
             size_t end = s->ends[k - r];
             if (end > b) {
-                int rc = write_term(v, w, field, k, s->pass, s->pos, b, end, total);
+                int rc = write_term(v, w, field, k, s, b, end, total);
                 if (rc != SRCH_OK)
                     return rc;
             }

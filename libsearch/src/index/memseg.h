@@ -134,6 +134,9 @@ void ls_memseg_drop_pairs(ls_memseg *m);
 /* The most bytes the flush's table of pair counts may take (else the
  * pairs are hashed and sorted, to the same result). For tests. */
 extern size_t ls_memseg_pairs_table_max;
+/* 0: the flush keeps B's and P's positions in an array of their own, as
+ * when they do not fit below the passages (the same segment). For tests. */
+extern int ls_memseg_pack_positions;
 size_t ls_memseg_max_passage(const ls_memseg *m);
 
 /* The passages of the live document with this id: 1 if there is one, 0
