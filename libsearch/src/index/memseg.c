@@ -1050,6 +1050,9 @@ typedef struct inversion {
     uint64_t *pair_key;       /* pair rank -> stem rank 1 << 32 | stem rank 2 */
     uint32_t *pocc;           /* pair occurrences' ranks, in stream order */
     size_t npocc, pocc_cap;
+    uint32_t *pplace;         /* with pos_shift, from the table of pairs: each
+                                 one's passage << pos_shift | position */
+    size_t pplace_cap;
     size_t pair_bytes;        /* of pair_key (count[F_P]: half) */
     size_t scratch;           /* bytes of a round's scatter arrays */
     unsigned pos_shift;       /* B and P: bits of a position in a passage
@@ -1187,6 +1190,7 @@ static int count_pairs_table(inversion *v)
     }
     /* cell (c, s): row c (the common stem first) or nc + c (second) */
     uint32_t *cnt = big_table(cells * sizeof *cnt);
+    unsigned sh = v->pos_shift;
     int rc = -1;
     if (!cnt)
         goto done;
@@ -1200,8 +1204,11 @@ static int count_pairs_table(inversion *v)
             size_t cell = cidx[sa] ? (size_t)(cidx[sa] - 1) * ns + sb
                                    : (nc + (size_t)(cidx[sb] - 1)) * ns + sa;
             n += cnt[cell]++ == 0;
-            if (stream_room(&v->pocc, v->npocc, &v->pocc_cap, 1) != 0)
+            if (stream_room(&v->pocc, v->npocc, &v->pocc_cap, 1) != 0 ||
+                (sh && stream_room(&v->pplace, v->npocc, &v->pplace_cap, 1) != 0))
                 goto done;
+            if (sh)   /* where it is, for the P rounds (no scan of the body) */
+                v->pplace[v->npocc] = p << sh | (i - 1 - m->pstart[p]);
             v->pocc[v->npocc++] = (uint32_t)cell;
         }
     }
@@ -1333,6 +1340,8 @@ static void drop_pairs(inversion *v)
     ls_big_free(v->pair_key, v->pair_bytes);
     ls_big_free(v->count[F_P], v->pair_bytes / 2);
     big_drop(v->pocc, &v->pocc_cap);
+    big_drop(v->pplace, &v->pplace_cap);
+    v->pplace = NULL;
     v->pair_key = NULL;
     v->count[F_P] = NULL;
     v->pocc = NULL;
@@ -1348,9 +1357,6 @@ static void inversion_free(inversion *v)
     memset(v, 0, sizeof *v);
 }
 
-/* Rank, count and find the pairs of the memseg's streams. SRCH_OK or
- * SRCH_ENOMEM; without memory for the pairs the segment is written
- * without them. */
 static unsigned bits_for(uint32_t x)
 {
     return x ? 32u - (unsigned)__builtin_clz(x) : 1u;
@@ -1358,6 +1364,9 @@ static unsigned bits_for(uint32_t x)
 
 int ls_memseg_pack_positions = 1;
 
+/* Rank, count and find the pairs of the memseg's streams. SRCH_OK or
+ * SRCH_ENOMEM; without memory for the pairs the segment is written
+ * without them. */
 static int inversion_build(inversion *v, const ls_memseg *m, size_t scratch)
 {
     memset(v, 0, sizeof *v);
@@ -1504,6 +1513,12 @@ static void scatter_field(const inversion *v, int field, uint32_t lo, uint32_t h
                         pos[k] = i - from;
                 }
             }
+        }
+    } else if (field == F_P && sh && v->pplace) {
+        for (size_t j = 0; j < v->npocc; j++) {
+            uint32_t r = v->pocc[j] - lo;
+            if (r < span)
+                pass[ends[r]++] = v->pplace[j];
         }
     } else if (field == F_P) {
         size_t j = 0;
