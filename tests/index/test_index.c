@@ -1308,10 +1308,27 @@ static void test_index_pipeline__order_and_analysis(void)
     }
 }
 
-/* Flush a memseg of two documents added in two steps, the pairs dropped
- * or not; the number of pair keys in the
- * segment, and its pairs id in *pairs. */
-static int flush_pair_keys(const char *dir, uint64_t id, int drop, uint32_t *pairs)
+/* The pair keys of the segment just flushed into dir, and its pairs id. */
+static int pair_keys(const char *dir, const ls_segment_meta *meta, uint32_t *pairs)
+{
+    ls_segment *seg;
+    ls_err err;
+    CU_ASSERT_EQUAL_FATAL(ls_segment_open(&seg, dir, meta, LS_MAP_VERIFY, &err), SRCH_OK);
+    *pairs = seg->meta.pairs;
+    ls_term_iter it;
+    int n = 0;
+    ls_term_iter_seek(&it, &seg->td, (const unsigned char *)"P", 1);
+    while (ls_term_iter_next(&it) == 1 && it.key[0] == LS_FIELD_PAIR)
+        n++;
+    ls_segment_unref(seg);
+    return n;
+}
+
+/* Flush a memseg of the n texts (documents d0, d1, ...), the pairs
+ * dropped or not, into dir as segment id with two threads; the number of
+ * pair keys in the segment, and its pairs id in *pairs. */
+static int flush_texts(const char *dir, uint64_t id, const char *const *texts, size_t n,
+                       int drop, uint32_t *pairs)
 {
     srch_analyzer *a;
     ls_memseg *m;
@@ -1319,12 +1336,13 @@ static int flush_pair_keys(const char *dir, uint64_t id, int drop, uint32_t *pai
     CU_ASSERT_EQUAL_FATAL(srch_analyzer_new(&a, NULL), SRCH_OK);
     CU_ASSERT_EQUAL_FATAL(ls_memseg_new(&m, 4096, &err), SRCH_OK);
     ls_memseg_set_pairs(m, ls_pairs_for("french"));
-    const char *texts[2] = {"la maison de la ville", "le chemin de fer et la gare"};
-    ls_prep preps[2];
-    memset(preps, 0, sizeof preps);
-    srch_document docs[2];
-    for (int i = 0; i < 2; i++) {
-        docs[i] = (srch_document){SRCH_DOCUMENT_VERSION, i ? "d1" : "d0", NULL, texts[i],
+    ls_prep *preps = calloc(n, sizeof *preps);
+    srch_document *docs = calloc(n, sizeof *docs);
+    char (*ids)[16] = calloc(n, sizeof *ids);
+    CU_ASSERT_FATAL(preps && docs && ids);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(ids[i], sizeof ids[i], "d%zu", i);
+        docs[i] = (srch_document){SRCH_DOCUMENT_VERSION, ids[i], NULL, texts[i],
                                   strlen(texts[i]), NULL, 0};
         int replaced;
         CU_ASSERT_EQUAL_FATAL(ls_prep_analyze(&preps[i], a, &docs[i], 4096, &err), SRCH_OK);
@@ -1336,20 +1354,23 @@ static int flush_pair_keys(const char *dir, uint64_t id, int drop, uint32_t *pai
     ls_segment_meta meta;
     ls_deletes *del;
     CU_ASSERT_EQUAL_FATAL(ls_memseg_flush(m, dir, id, 0, 2, &meta, &del, &err), SRCH_OK);
-    ls_segment *seg;
-    CU_ASSERT_EQUAL_FATAL(ls_segment_open(&seg, dir, &meta, LS_MAP_VERIFY, &err), SRCH_OK);
-    *pairs = seg->meta.pairs;
-    ls_term_iter it;
-    int n = 0;
-    ls_term_iter_seek(&it, &seg->td, (const unsigned char *)"P", 1);
-    while (ls_term_iter_next(&it) == 1 && it.key[0] == LS_FIELD_PAIR)
-        n++;
-    ls_segment_unref(seg);
-    for (int i = 0; i < 2; i++)
+    ls_deletes_unref(del);
+    int keys = pair_keys(dir, &meta, pairs);
+    for (size_t i = 0; i < n; i++)
         ls_prep_free(&preps[i]);
+    free(preps);
+    free(docs);
+    free(ids);
     ls_memseg_free(m);
     srch_analyzer_free(a);
-    return n;
+    return keys;
+}
+
+/* Two documents, the pairs dropped or not. */
+static int flush_pair_keys(const char *dir, uint64_t id, int drop, uint32_t *pairs)
+{
+    const char *texts[2] = {"la maison de la ville", "le chemin de fer et la gare"};
+    return flush_texts(dir, id, texts, 2, drop, pairs);
 }
 
 /* The pairs found at the flush are written with their list's id;
@@ -1368,22 +1389,13 @@ static void test_index_pairs__written_or_dropped(void)
 }
 
 /* A memseg of 600 documents of common and rarer words (the same for a
- * seed), flushed into dir as segment 1 with two threads; its pair keys. */
+ * seed), flushed into dir as segment 1; its pair keys. */
 static int flush_random_memseg(const char *dir, unsigned seed)
 {
     static const char *common[] = {"de", "la", "le", "les", "des", "et", "du", "un", "une",
                                    "en", "au", "que", "qui", "pour", "dans", "sur"};
-    srch_analyzer *a;
-    ls_memseg *m;
-    ls_err err;
-    CU_ASSERT_EQUAL_FATAL(srch_analyzer_new(&a, NULL), SRCH_OK);
-    CU_ASSERT_EQUAL_FATAL(ls_memseg_new(&m, 4096, &err), SRCH_OK);
-    ls_memseg_set_pairs(m, ls_pairs_for("french"));
     static char texts[600][400];
-    static ls_prep preps[600];
-    static srch_document docs[600];
-    static char ids[600][16];
-    memset(preps, 0, sizeof preps);
+    const char *t[600];
     for (int d = 0; d < 600; d++) {
         size_t len = 0;
         for (int w = 0; w < 40; w++) {
@@ -1394,30 +1406,10 @@ static int flush_random_memseg(const char *dir, unsigned seed)
                                   : snprintf(texts[d] + len, sizeof texts[d] - len, "mot%u ",
                                              r / 3 % 900));
         }
-        snprintf(ids[d], sizeof ids[d], "d%d", d);
-        docs[d] = (srch_document){SRCH_DOCUMENT_VERSION, ids[d], NULL, texts[d], len, NULL, 0};
-        int replaced;
-        CU_ASSERT_EQUAL_FATAL(ls_prep_analyze(&preps[d], a, &docs[d], 4096, &err), SRCH_OK);
-        CU_ASSERT_EQUAL_FATAL(ls_memseg_add_records(m, &preps[d], &replaced, &err), SRCH_OK);
-        CU_ASSERT_EQUAL_FATAL(ls_memseg_invert(m, &preps[d], &err), SRCH_OK);
+        t[d] = texts[d];
     }
-    ls_segment_meta meta;
-    ls_deletes *del;
-    CU_ASSERT_EQUAL_FATAL(ls_memseg_flush(m, dir, 1, 0, 2, &meta, &del, &err), SRCH_OK);
-    ls_deletes_unref(del);
-    for (int d = 0; d < 600; d++)
-        ls_prep_free(&preps[d]);
-    ls_memseg_free(m);
-    srch_analyzer_free(a);
-    ls_segment *seg;
-    CU_ASSERT_EQUAL_FATAL(ls_segment_open(&seg, dir, &meta, LS_MAP_VERIFY, &err), SRCH_OK);
-    ls_term_iter it;
-    int n = 0;
-    ls_term_iter_seek(&it, &seg->td, (const unsigned char *)"P", 1);
-    while (ls_term_iter_next(&it) == 1 && it.key[0] == LS_FIELD_PAIR)
-        n++;
-    ls_segment_unref(seg);
-    return n;
+    uint32_t pairs;
+    return flush_texts(dir, 1, t, 600, 0, &pairs);
 }
 
 /* The flush's two ways of counting the pairs (a table by stem ranks; a
