@@ -1156,10 +1156,10 @@ static uint32_t pair_table_add(pair_table *t, uint64_t key)
  * stem only another. Enumerated in key order (rows of first stems in rank
  * order; in each, the second stems in rank order), the counts give the
  * ranks without a hash table or a sort (inverting a 64 MB memseg of the
- * Littré took 120 ms with them, 97 ms with the table). 1 when done; 0 when the table
- * would be too large (count_body() hashes the pairs then); -1 when out
- * of memory. The result is the same either way (a test compares the
- * segments' bytes). */
+ * Littré took 120 ms with them, 97 ms with the table). 1 when done; 0
+ * when the table would be too large (count_body() hashes the pairs then);
+ * -1 when out of memory. The result is the same either way (a test
+ * compares the segments' bytes). */
 size_t ls_memseg_pairs_table_max = (size_t)64 << 20;
 
 static int count_pairs_table(inversion *v)
