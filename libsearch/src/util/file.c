@@ -473,14 +473,12 @@ void ls_map_release_range(const ls_map *m, uint64_t off, uint64_t len)
 
 void ls_map_evict_range(const ls_map *m, uint64_t off, uint64_t len)
 {
-    if (m->data && off < m->size) {
-        if (len > m->size - off)
-            len = m->size - off;
-        /* reclaims the clean pages no other process maps (dirty ones
-         * stay: it does not write them); then what stayed leaves our RSS */
-        madvise((void *)(m->data + off), len, MADV_PAGEOUT);
-        madvise((void *)(m->data + off), len, MADV_DONTNEED);
-    }
+    /* reclaims the clean pages no other process maps (dirty ones stay: it
+     * does not write them); then what stayed leaves our RSS */
+    if (m->data && off < m->size)
+        madvise((void *)(m->data + off), len > m->size - off ? m->size - off : len,
+                MADV_PAGEOUT);
+    ls_map_release_range(m, off, len);
 }
 
 #ifndef MADV_POPULATE_READ
