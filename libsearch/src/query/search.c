@@ -8,8 +8,9 @@
  *    bound; those whose bounds together cannot beat the current k-th score
  *    (theta) are "non-essential": candidates come only from the others, and
  *    the non-essential ones are consulted, largest bound first, only while
- *    the candidate can still enter; a window whose total bound cannot beat
- *    theta is skipped whole;
+ *    the candidate can still enter (counting only those not yet past it);
+ *    a child whose next passage is past the window bounds nothing in it;
+ *    a window whose total bound cannot beat theta is skipped whole;
  *  - any other root runs block-max skipping on its own bound (for a
  *    conjunction, the sum of its children's block bounds).
  * Passages are visited in increasing id and segments in order, so a
@@ -227,16 +228,32 @@ static int flatten(ls_scorer *root, flat *f, uint32_t *clauses, double *power)
     return 0;
 }
 
-/* Distinct clauses among the flat children order[from .. to). */
-static uint32_t distinct(const flat *f, const size_t *order, size_t from, size_t to)
+/* Distinct clauses among the flat children order[from .. to), but those
+ * that cannot match in the window (dead[i]). */
+static uint32_t distinct(const flat *f, const unsigned char *dead, const size_t *order,
+                         size_t from, size_t to)
+{
+    uint64_t mask = 0;
+    uint32_t c = 0;
+    for (size_t k = from; k < to; k++)
+        if (!dead[order[k]]) {
+            mask |= f->masks ? 1ull << f->grp[order[k]] : 0;
+            c++;
+        }
+    if (!f->masks)
+        return c;
+    for (c = 0; mask; mask &= mask - 1)
+        c++;
+    return c;
+}
+
+/* The clauses of a live set (run_maxscore) that seen lacks. */
+static inline uint32_t more_clauses(const flat *f, uint64_t set, uint64_t seen)
 {
     if (!f->masks)
-        return (uint32_t)(to - from);
-    uint64_t mask = 0;
-    for (size_t k = from; k < to; k++)
-        mask |= 1ull << f->grp[order[k]];
+        return (uint32_t)set;
     uint32_t c = 0;
-    for (; mask; mask &= mask - 1)
+    for (set &= ~seen; set; set &= set - 1)   /* a few bits: no popcount call */
         c++;
     return c;
 }
@@ -245,11 +262,12 @@ static uint32_t distinct(const flat *f, const size_t *order, size_t from, size_t
  * bounds are b[order[from .. to)] (ascending): matching j of them yields at
  * most the j largest bounds, times the coordination of at most j of the
  * range's distinct clauses. */
-static double subset_bound(const flat *f, const double *b, const size_t *order, size_t from,
-                           size_t to, uint32_t clauses, double power)
+static double subset_bound(const flat *f, const unsigned char *dead, const double *b,
+                           const size_t *order, size_t from, size_t to, uint32_t clauses,
+                           double power)
 {
     double best = 0, sum = 0;
-    uint32_t g = clauses ? distinct(f, order, from, to) : 0;
+    uint32_t g = clauses ? distinct(f, dead, order, from, to) : 0;
     for (size_t k = to, j = 1; k-- > from; j++) {
         sum += b[order[k]];
         double v = ls_inflate(sum * ls_coord(j < g ? (uint32_t)j : g, clauses, power));
@@ -262,9 +280,8 @@ static double subset_bound(const flat *f, const double *b, const size_t *order, 
 /* Children that match only passages of an essential child (order[ness ..
  * n)) never need to propose candidates: move them to the non-essential
  * part (order[0 .. ness)), to be probed at candidates only. Returns the
- * new ness; ne_sum grows by their bounds. */
-static size_t demote_dependents(const flat *f, size_t *order, size_t ness, const double *bm,
-                                double *ne_sum)
+ * new ness. */
+static size_t demote_dependents(const flat *f, size_t *order, size_t ness)
 {
     size_t n = f->n, w = ness;
     for (size_t e = ness; e < n; e++) {
@@ -280,7 +297,6 @@ static size_t demote_dependents(const flat *f, size_t *order, size_t ness, const
         /* rotate order[w .. e] right by one: i goes to w */
         memmove(order + w + 1, order + w, (e - w) * sizeof *order);
         order[w++] = i;
-        *ne_sum += bm[i];
     }
     return w;
 }
@@ -288,18 +304,19 @@ static size_t demote_dependents(const flat *f, size_t *order, size_t ness, const
 /* With coordination, a clause whose children together cannot make a
  * passage enter when it is the only clause matched (their bounds times
  * coord(1)) may be non-essential as a whole: every passage that can enter
- * matches another clause too. When that spares more postings (by cost)
- * than the prefix found by bound, order[] is rebuilt with that clause's
+ * matches another clause too. When that spares more postings (by cost,
+ * of the children not dead in the window) than the prefix found by bound, order[] is rebuilt with that clause's
  * children first (ascending bounds) and its size returned; else ness. */
-static size_t clause_non_essential(const flat *f, const double *bm, size_t *order, size_t ness,
-                                   double *ne_sum, uint32_t clauses, double power, double th)
+static size_t clause_non_essential(const flat *f, const unsigned char *dead, const double *bm,
+                                   size_t *order, size_t ness, uint32_t clauses, double power,
+                                   double th)
 {
     size_t n = f->n;
     if (!f->masks || clauses < 2)
         return ness;
     uint64_t best_cost = 0;
     for (size_t e = 0; e < ness; e++)
-        best_cost += f->kids[order[e]]->cost;
+        best_cost += dead[order[e]] ? 0 : f->kids[order[e]]->cost;
     size_t best_from = n, best_to = n;
     for (size_t i = 0; i < n;) {
         size_t j = i;
@@ -307,7 +324,7 @@ static size_t clause_non_essential(const flat *f, const double *bm, size_t *orde
         uint64_t cost = 0;
         for (; j < n && f->grp[j] == f->grp[i]; j++) {
             sum += bm[j];
-            cost += f->kids[j]->cost;
+            cost += dead[j] ? 0 : f->kids[j]->cost;
         }
         if (cost > best_cost && ls_inflate(sum * ls_coord(1, clauses, power)) <= th) {
             best_cost = cost;
@@ -321,20 +338,16 @@ static size_t clause_non_essential(const flat *f, const double *bm, size_t *orde
     /* the clause's children first, then the others, each part in the
      * ascending order of bounds order[] had */
     size_t tmp[64], w = 0, m = 0;
-    double s = 0;
     if (n > 64)
         return ness;
     for (size_t e = 0; e < n; e++)
-        if (order[e] >= best_from && order[e] < best_to) {
+        if (order[e] >= best_from && order[e] < best_to)
             tmp[w++] = order[e];
-            s += bm[order[e]];
-        }
     m = w;
     for (size_t e = 0; e < n; e++)
         if (order[e] < best_from || order[e] >= best_to)
             tmp[w++] = order[e];
     memcpy(order, tmp, n * sizeof *order);
-    *ne_sum = s;
     return m;
 }
 
@@ -354,7 +367,14 @@ static int run_maxscore(segrun *r, ls_scorer *root)
      * children (they are contiguous) */
     double *bm = malloc((n ? n : 1) * sizeof *bm), *contrib = calloc(n ? n : 1, sizeof *contrib);
     size_t *gend = malloc((n ? n : 1) * sizeof *gend), ngroups = 0;
-    if (bad || !order || !bm || !contrib || !gend) {
+    /* dead[i]: child i has no passage in the window (its next one is past
+     * it); at a candidate, live_sum[e] and live_set[e] are the bounds' sum
+     * and the clauses (a mask; a count beyond 64 clauses) of the
+     * non-essential children order[0 .. e) that may still match there */
+    unsigned char *dead = calloc(n ? n : 1, 1);
+    double *live_sum = malloc((n + 1) * sizeof *live_sum);
+    uint64_t *live_set = malloc((n + 1) * sizeof *live_set);
+    if (bad || !order || !bm || !contrib || !gend || !dead || !live_sum || !live_set) {
         free(f.kids);
         free(f.grp);
         free(f.dep);
@@ -362,6 +382,9 @@ static int run_maxscore(segrun *r, ls_scorer *root)
         free(bm);
         free(contrib);
         free(gend);
+        free(dead);
+        free(live_sum);
+        free(live_set);
         return SRCH_ENOMEM;
     }
     for (size_t i = 0; i < n; i++)
@@ -374,7 +397,6 @@ static int run_maxscore(segrun *r, ls_scorer *root)
         /* the window [doc, upto] and its partition */
         uint32_t upto = LS_NO_DOC - 1;
         size_t ness = 0;     /* order[0 .. ness) are non-essential */
-        double ne_sum = 0;
         int both = 0;        /* a candidate must match a non-essential child */
         int pruning = full(c);
         if (pruning) {
@@ -385,6 +407,11 @@ static int run_maxscore(segrun *r, ls_scorer *root)
                     upto = u;
                 order[i] = i;
             }
+            /* a child already past the window scores nothing in it (the
+             * rare word of two, between its passages) */
+            for (size_t i = 0; i < n; i++)
+                if ((dead[i] = kids[i]->doc > upto))
+                    bm[i] = 0;
             /* insertion sort by bound, ascending */
             for (size_t i = 1; i < n; i++) {
                 size_t k = order[i], j = i;
@@ -394,7 +421,7 @@ static int run_maxscore(segrun *r, ls_scorer *root)
                 }
                 order[j] = k;
             }
-            if (subset_bound(&f, bm, order, 0, n, clauses, power) <= theta(c)) {
+            if (subset_bound(&f, dead, bm, order, 0, n, clauses, power) <= theta(c)) {
                 c->pruned = 1;
                 if (upto >= LS_NO_DOC - 1)
                     break;
@@ -404,17 +431,16 @@ static int run_maxscore(segrun *r, ls_scorer *root)
             /* the largest prefix of children that cannot make a passage
              * enter on their own */
             while (ness < n &&
-                   subset_bound(&f, bm, order, 0, ness + 1, clauses, power) <= theta(c)) {
-                ne_sum += bm[order[ness]];
+                   subset_bound(&f, dead, bm, order, 0, ness + 1, clauses, power) <= theta(c)) {
                 ness++;
             }
-            ness = clause_non_essential(&f, bm, order, ness, &ne_sum, clauses, power, theta(c));
-            ness = demote_dependents(&f, order, ness, bm, &ne_sum);
+            ness = clause_non_essential(&f, dead, bm, order, ness, clauses, power, theta(c));
+            ness = demote_dependents(&f, order, ness);
             if (ness)
                 c->pruned = 1;   /* passages only they match are not visited */
             /* when the essential children together cannot make a passage
              * enter, the candidates are the passages both parts match */
-            both = ness && subset_bound(&f, bm, order, ness, n, clauses, power) <= theta(c);
+            both = ness && subset_bound(&f, dead, bm, order, ness, n, clauses, power) <= theta(c);
             /* each child's floor: theta minus the others' bounds in the
              * window, and their bounds over all passages after it */
             double all = 0, all_max = 0;
@@ -431,8 +457,9 @@ static int run_maxscore(segrun *r, ls_scorer *root)
             for (size_t i = 0; i < n; i++) {
                 order[i] = i;
                 bm[i] = kids[i]->max;
+                dead[i] = 0;
             }
-            ness = demote_dependents(&f, order, 0, bm, &ne_sum);
+            ness = demote_dependents(&f, order, 0);
         }
         /* candidates from the essential children */
         for (;;) {
@@ -444,8 +471,10 @@ static int run_maxscore(segrun *r, ls_scorer *root)
                 if (k->doc < cand)
                     cand = k->doc;
             }
-            if (cand == LS_NO_DOC || cand > upto) {
-                doc = cand == LS_NO_DOC ? LS_NO_DOC : upto + 1;
+            if (cand > upto) {
+                /* also when the essential children are done: the others
+                 * may score more after the window */
+                doc = upto >= LS_NO_DOC - 1 ? LS_NO_DOC : upto + 1;
                 break;
             }
             doc = cand + 1;
@@ -461,6 +490,17 @@ static int run_maxscore(segrun *r, ls_scorer *root)
              * scoring anything (for two words, most candidates hold one
              * only, and a miss then costs a seek, not a scoring). */
             if (pruning && ness) {
+                /* the non-essential children that may match at cand: not
+                 * those already past it */
+                live_sum[0] = 0;
+                live_set[0] = 0;
+                for (size_t e = 0; e < ness; e++) {
+                    size_t i = order[e];
+                    int live = kids[i]->doc <= cand;
+                    live_sum[e + 1] = live_sum[e] + (live ? bm[i] : 0);
+                    live_set[e + 1] =
+                        f.masks ? live_set[e] | (live ? 1ull << f.grp[i] : 0) : live_set[e] + live;
+                }
                 double eb = 0;
                 uint64_t gm = 0;
                 uint32_t ng = 0;
@@ -478,6 +518,16 @@ static int run_maxscore(segrun *r, ls_scorer *root)
                 }
                 if (ls_inflate(eb * ls_coord(ng, clauses, power)) <= theta(c)) {
                     int any = 0;
+                    if (ls_inflate((eb + live_sum[ness]) *
+                                   ls_coord(ng + more_clauses(&f, live_set[ness], gm), clauses,
+                                            power)) <= theta(c)) {
+                        /* not even with every child that may match */
+                        c->pruned = 1;
+                        for (size_t e = ness; e < n; e++)
+                            if (kids[order[e]]->doc == cand)
+                                ls_next(kids[order[e]]);
+                        continue;
+                    }
                     for (size_t e = ness; e-- > 0 && !any;) {
                         ls_scorer *k = kids[order[e]];
                         if (k->doc < cand)
@@ -521,13 +571,14 @@ static int run_maxscore(segrun *r, ls_scorer *root)
                     }
                 }
             }
-            double left = ne_sum;
             int skip = 0;
             for (size_t e = ness; e-- > 0;) {
-                /* at best every remaining child matches too, each in a new
-                 * clause */
-                if (pruning && ls_inflate((ess + left) * ls_coord(matched + (uint32_t)e + 1,
-                                                                   clauses, power)) <= theta(c)) {
+                /* at best every remaining child that may match does, with
+                 * the clauses not matched yet */
+                if (pruning &&
+                    ls_inflate((ess + live_sum[e + 1]) *
+                               ls_coord(matched + more_clauses(&f, live_set[e + 1], seen), clauses,
+                                        power)) <= theta(c)) {
                     skip = 1;
                     break;
                 }
@@ -544,7 +595,6 @@ static int run_maxscore(segrun *r, ls_scorer *root)
                         matched++;
                     }
                 }
-                left -= bm[i];
             }
             if (skip) {
                 c->pruned = 1;
@@ -589,6 +639,9 @@ static int run_maxscore(segrun *r, ls_scorer *root)
     free(bm);
     free(contrib);
     free(gend);
+    free(dead);
+    free(live_sum);
+    free(live_set);
     return SRCH_OK;
 }
 
