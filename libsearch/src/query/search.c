@@ -247,6 +247,36 @@ static uint32_t distinct(const flat *f, const unsigned char *dead, const size_t 
     return c;
 }
 
+/* Clauses matched: the distinct clauses of mask, or beyond 64 clauses the
+ * count of children matched. */
+static inline uint32_t clause_count(const flat *f, uint64_t mask, uint32_t nkids)
+{
+    if (!f->masks)
+        return nkids;
+    uint32_t c = 0;
+    for (; mask; mask &= mask - 1)
+        c++;
+    return c;
+}
+
+/* One part of a window's children (run_maxscore): the scorers, their
+ * bounds in the window, their clause's bit (0 beyond 64 clauses) and
+ * their flat index. */
+typedef struct part {
+    ls_scorer **k;
+    double *b;
+    uint64_t *bit;
+    size_t *ix;
+} part;
+
+/* The children of p[0 .. n) at cand move on. */
+static inline void advance_at(const part *p, size_t n, uint32_t cand)
+{
+    for (size_t e = 0; e < n; e++)
+        if (p->k[e]->doc == cand)
+            ls_next(p->k[e]);
+}
+
 /* The clauses of a live set (run_maxscore) that seen lacks. */
 static inline uint32_t more_clauses(const flat *f, uint64_t set, uint64_t seen)
 {
@@ -368,13 +398,33 @@ static int run_maxscore(segrun *r, ls_scorer *root)
     double *bm = malloc((n ? n : 1) * sizeof *bm), *contrib = calloc(n ? n : 1, sizeof *contrib);
     size_t *gend = malloc((n ? n : 1) * sizeof *gend), ngroups = 0;
     /* dead[i]: child i has no passage in the window (its next one is past
-     * it); at a candidate, live_sum[e] and live_set[e] are the bounds' sum
-     * and the clauses (a mask; a count beyond 64 clauses) of the
-     * non-essential children order[0 .. e) that may still match there */
+     * it); es, ns: the window's essential and non-essential children; at a
+     * candidate, live_sum[w] and live_set[w] are the bounds' sum and the
+     * clauses (a mask; a count beyond 64 clauses) of the non-essential
+     * children ns[w ..] that may still match there */
     unsigned char *dead = calloc(n ? n : 1, 1);
     double *live_sum = malloc((n + 1) * sizeof *live_sum);
     uint64_t *live_set = malloc((n + 1) * sizeof *live_set);
-    if (bad || !order || !bm || !contrib || !gend || !dead || !live_sum || !live_set) {
+    size_t slot = sizeof(ls_scorer *) + sizeof(double) + sizeof(uint64_t) + sizeof(size_t);
+    char *parts = malloc(2 * (n ? n : 1) * slot);
+    part es = {0}, ns = {0};
+    if (parts) {
+        /* each array aligned: the slot sizes are multiples of 8 */
+        char *p = parts;
+        part *pp[2] = {&es, &ns};
+        for (int h = 0; h < 2; h++) {
+            pp[h]->k = (ls_scorer **)(void *)p;
+            p += (n ? n : 1) * sizeof(ls_scorer *);
+            pp[h]->b = (double *)(void *)p;
+            p += (n ? n : 1) * sizeof(double);
+            pp[h]->bit = (uint64_t *)(void *)p;
+            p += (n ? n : 1) * sizeof(uint64_t);
+            pp[h]->ix = (size_t *)(void *)p;
+            p += (n ? n : 1) * sizeof(size_t);
+        }
+    }
+    if (bad || !order || !bm || !contrib || !gend || !dead || !live_sum || !live_set || !parts) {
+        free(parts);
         free(f.kids);
         free(f.grp);
         free(f.dep);
@@ -461,11 +511,29 @@ static int run_maxscore(segrun *r, ls_scorer *root)
             }
             ness = demote_dependents(&f, order, 0);
         }
+        /* the two parts as the candidates use them: the essential
+         * children, and the others largest bound first (the order they
+         * are consulted in) */
+        size_t ne = n - ness;
+        for (size_t e = 0; e < ne; e++) {
+            size_t i = order[ness + e];
+            es.k[e] = kids[i];
+            es.b[e] = bm[i];
+            es.bit[e] = f.masks ? 1ull << f.grp[i] : 0;
+            es.ix[e] = i;
+        }
+        for (size_t w = 0; w < ness; w++) {
+            size_t i = order[ness - 1 - w];
+            ns.k[w] = kids[i];
+            ns.b[w] = bm[i];
+            ns.bit[w] = f.masks ? 1ull << f.grp[i] : 0;
+            ns.ix[w] = i;
+        }
         /* candidates from the essential children */
         for (;;) {
             uint32_t cand = LS_NO_DOC;
-            for (size_t e = ness; e < n; e++) {
-                ls_scorer *k = kids[order[e]];
+            for (size_t e = 0; e < ne; e++) {
+                ls_scorer *k = es.k[e];
                 if (k->doc < doc)
                     ls_seek(k, doc);
                 if (k->doc < cand)
@@ -479,9 +547,7 @@ static int run_maxscore(segrun *r, ls_scorer *root)
             }
             doc = cand + 1;
             if (ls_deleted(r->seg->del, cand)) {
-                for (size_t e = ness; e < n; e++)
-                    if (kids[order[e]]->doc == cand)
-                        ls_next(kids[order[e]]);
+                advance_at(&es, ne, cand);
                 continue;
             }
             /* When the essential children at cand cannot make it enter on
@@ -490,46 +556,39 @@ static int run_maxscore(segrun *r, ls_scorer *root)
              * scoring anything (for two words, most candidates hold one
              * only, and a miss then costs a seek, not a scoring). */
             if (pruning && ness) {
-                /* the non-essential children that may match at cand: not
-                 * those already past it */
-                live_sum[0] = 0;
-                live_set[0] = 0;
-                for (size_t e = 0; e < ness; e++) {
-                    size_t i = order[e];
-                    int live = kids[i]->doc <= cand;
-                    live_sum[e + 1] = live_sum[e] + (live ? bm[i] : 0);
-                    live_set[e + 1] =
-                        f.masks ? live_set[e] | (live ? 1ull << f.grp[i] : 0) : live_set[e] + live;
-                }
                 double eb = 0;
                 uint64_t gm = 0;
-                uint32_t ng = 0;
-                for (size_t e = ness; e < n; e++) {
-                    size_t i = order[e];
-                    if (kids[i]->doc != cand)
-                        continue;
-                    eb += bm[i];
-                    if (!f.masks)
-                        ng++;
-                    else if (!(gm >> f.grp[i] & 1)) {
-                        gm |= 1ull << f.grp[i];
-                        ng++;
+                uint32_t nm = 0;
+                for (size_t e = 0; e < ne; e++)
+                    if (es.k[e]->doc == cand) {
+                        eb += es.b[e];
+                        gm |= es.bit[e];
+                        nm++;
                     }
+                uint32_t ng = clause_count(&f, gm, nm);
+                /* the bounds and clauses of the non-essential children
+                 * from the w-th on that may match at cand: not those
+                 * already past it */
+                live_sum[ness] = 0;
+                live_set[ness] = 0;
+                for (size_t w = ness; w-- > 0;) {
+                    int live = ns.k[w]->doc <= cand;
+                    live_sum[w] = live_sum[w + 1] + (live ? ns.b[w] : 0);
+                    live_set[w] = f.masks ? live_set[w + 1] | (live ? ns.bit[w] : 0)
+                                          : live_set[w + 1] + (uint64_t)live;
                 }
                 if (ls_inflate(eb * ls_coord(ng, clauses, power)) <= theta(c)) {
-                    int any = 0;
-                    if (ls_inflate((eb + live_sum[ness]) *
-                                   ls_coord(ng + more_clauses(&f, live_set[ness], gm), clauses,
+                    if (ls_inflate((eb + live_sum[0]) *
+                                   ls_coord(ng + more_clauses(&f, live_set[0], gm), clauses,
                                             power)) <= theta(c)) {
                         /* not even with every child that may match */
                         c->pruned = 1;
-                        for (size_t e = ness; e < n; e++)
-                            if (kids[order[e]]->doc == cand)
-                                ls_next(kids[order[e]]);
+                        advance_at(&es, ne, cand);
                         continue;
                     }
-                    for (size_t e = ness; e-- > 0 && !any;) {
-                        ls_scorer *k = kids[order[e]];
+                    int any = 0;
+                    for (size_t w = 0; w < ness && !any; w++) {
+                        ls_scorer *k = ns.k[w];
                         if (k->doc < cand)
                             ls_seek(k, cand);
                         any = k->doc == cand;
@@ -542,15 +601,13 @@ static int run_maxscore(segrun *r, ls_scorer *root)
                              * skip there (within the window, whose
                              * partition holds only up to upto) */
                             uint32_t next = upto + 1;
-                            for (size_t e = 0; e < ness; e++)
-                                if (kids[order[e]]->doc < next)
-                                    next = kids[order[e]]->doc;
+                            for (size_t w = 0; w < ness; w++)
+                                if (ns.k[w]->doc < next)
+                                    next = ns.k[w]->doc;
                             if (next > doc)
                                 doc = next;
                         }
-                        for (size_t e = ness; e < n; e++)
-                            if (kids[order[e]]->doc == cand)
-                                ls_next(kids[order[e]]);
+                        advance_at(&es, ne, cand);
                         continue;
                     }
                 }
@@ -558,48 +615,38 @@ static int run_maxscore(segrun *r, ls_scorer *root)
             /* every child at cand gets its contrib[] before the final sum */
             double ess = 0;
             uint64_t seen = 0;
-            uint32_t matched = 0;   /* distinct clauses (or children) so far */
-            for (size_t e = ness; e < n; e++) {
-                size_t i = order[e];
-                if (kids[i]->doc == cand) {
-                    ess += contrib[i] = ls_score(kids[i]);
-                    if (!f.masks)
-                        matched++;
-                    else if (!(seen >> f.grp[i] & 1)) {
-                        seen |= 1ull << f.grp[i];
-                        matched++;
-                    }
+            uint32_t nm = 0;   /* children matched so far */
+            for (size_t e = 0; e < ne; e++)
+                if (es.k[e]->doc == cand) {
+                    ess += contrib[es.ix[e]] = ls_score(es.k[e]);
+                    seen |= es.bit[e];
+                    nm++;
                 }
-            }
-            int skip = 0;
-            for (size_t e = ness; e-- > 0;) {
+            size_t w = 0;
+            for (; w < ness; w++) {
                 /* at best every remaining child that may match does, with
                  * the clauses not matched yet */
+                uint32_t matched = clause_count(&f, seen, nm);
                 if (pruning &&
-                    ls_inflate((ess + live_sum[e + 1]) *
-                               ls_coord(matched + more_clauses(&f, live_set[e + 1], seen), clauses,
-                                        power)) <= theta(c)) {
-                    skip = 1;
+                    ls_inflate((ess + live_sum[w]) *
+                               ls_coord(matched + more_clauses(&f, live_set[w], seen), clauses,
+                                        power)) <= theta(c))
                     break;
-                }
-                size_t i = order[e];
-                ls_scorer *k = kids[i];
+                ls_scorer *k = ns.k[w];
                 if (k->doc < cand)
                     ls_seek(k, cand);
                 if (k->doc == cand) {
-                    ess += contrib[i] = ls_score(k);
-                    if (!f.masks)
-                        matched++;
-                    else if (!(seen >> f.grp[i] & 1)) {
-                        seen |= 1ull << f.grp[i];
-                        matched++;
-                    }
+                    ess += contrib[ns.ix[w]] = ls_score(k);
+                    seen |= ns.bit[w];
+                    nm++;
                 }
             }
-            if (skip) {
+            if (w < ness) {
                 c->pruned = 1;
-                for (size_t i = 0; i < n; i++)
-                    contrib[i] = 0;
+                for (size_t e = 0; e < ne; e++)
+                    contrib[es.ix[e]] = 0;
+                for (size_t x = 0; x < w; x++)
+                    contrib[ns.ix[x]] = 0;
             } else {
                 /* summed as the nested disjunctions would: each clause's
                  * children in order, then the clauses in order (the zeros
@@ -615,12 +662,10 @@ static int run_maxscore(segrun *r, ls_scorer *root)
                     score += sub;
                 }
                 if (clauses)
-                    score *= ls_coord(matched, clauses, power);
+                    score *= ls_coord(clause_count(&f, seen, nm), clauses, power);
                 found(r, cand, score);
             }
-            for (size_t e = ness; e < n; e++)
-                if (kids[order[e]]->doc == cand)
-                    ls_next(kids[order[e]]);
+            advance_at(&es, ne, cand);
             if (!pruning && full(c))
                 break;   /* pruning can start: recompute the window */
         }
@@ -642,6 +687,7 @@ static int run_maxscore(segrun *r, ls_scorer *root)
     free(dead);
     free(live_sum);
     free(live_set);
+    free(parts);
     return SRCH_OK;
 }
 
