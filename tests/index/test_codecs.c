@@ -174,7 +174,11 @@ static void plist_make(plist *l, unsigned long long *st, uint32_t n, uint32_t nd
         d += gap;
         l->docs[i] = d++;
         l->freqs[i] = 1 + (uint32_t)(test_rand(st) % 3 == 0 ? test_rand(st) % (uint32_t)maxf : 0);
-        l->lens[i] = l->freqs[i] + (uint32_t)(test_rand(st) % 70000);
+        if (maxf > 3 && test_rand(st) % 200 == 0)   /* past what a bound's byte holds */
+            l->freqs[i] = 250 + (uint32_t)(test_rand(st) % 100);
+        /* lengths mostly below what a bound's byte holds, some far above */
+        l->lens[i] = l->freqs[i] + (uint32_t)(test_rand(st) % 4 ? test_rand(st) % 60
+                                                                : test_rand(st) % 70000);
         l->pos[i] = malloc(l->freqs[i] * sizeof(uint32_t));
         uint32_t p = (uint32_t)(test_rand(st) % 5);
         for (uint32_t k = 0; k < l->freqs[i]; k++) {
@@ -273,8 +277,8 @@ static void test_codecs_postings__random_round_trip(void)
                 while (j < L->n && L->docs[j] < target)
                     j++;
                 uint32_t last;
-                uint16_t mtf, mlen;
-                int bb = ls_postings_block_bound(&p, target, &last, &mtf, &mlen);
+                ls_block_bound bnd;
+                int bb = ls_postings_block_bound(&p, target, &last, &bnd);
                 uint32_t d = ls_postings_seek(&p, target);
                 if (j == L->n) {
                     CU_ASSERT_EQUAL(d, LS_NO_DOC);
@@ -286,11 +290,8 @@ static void test_codecs_postings__random_round_trip(void)
                 CU_ASSERT_EQUAL(bb, 0);
                 CU_ASSERT(last >= d);
                 /* every entry up to `last` from d is within the bound */
-                for (uint32_t k = j; k < L->n && L->docs[k] <= last; k++) {
-                    CU_ASSERT(L->freqs[k] <= mtf || mtf == 0xFFFF);
-                    if (L->n > 1)
-                        CU_ASSERT(L->lens[k] >= mlen || L->lens[k] > 0xFFFF);
-                }
+                for (uint32_t k = j; k < L->n && L->docs[k] <= last; k++)
+                    CU_ASSERT(ls_block_bound_covers(&bnd, L->freqs[k], L->n > 1 ? L->lens[k] : 0xFFFF));
                 int n = ls_postings_positions(&p, got, 100);
                 CU_ASSERT_EQUAL(memcmp(got, L->pos[j], (size_t)(n > 0 ? n : 0) * 4), 0);
                 /* seeking backwards or to the current entry stays */
@@ -392,8 +393,10 @@ static void test_codecs_postings__raw_positions_copy(void)
 /* What a merge does where it cannot copy an input's blocks (the tails,
  * short lists): each block, and the tail, added whole (ls_pw_add_block(),
  * with the bound stored for it) while it fits in the pending block, then
- * entry by entry from there. The files are the same, byte for byte, as
- * when every entry is added one by one with its length. */
+ * entry by entry from there. The files are those made when every entry is
+ * added one by one with its length, but for the blocks' bounds (made from
+ * the bounds of the blocks added whole, not from their entries): the same
+ * size, positions, entries, and every entry under its block's bound. */
 static void test_codecs_postings__blocks_added_whole(void)
 {
     unsigned long long st = test_seed();
@@ -410,9 +413,15 @@ static void test_codecs_postings__blocks_added_whole(void)
     pw_open(&w[0], &doc[0], &pos[0], "f.doc", "f.pos");
     pw_open(&w[1], &doc[1], &pos[1], "g.doc", "g.pos");
     int whole = 0, refused = 0;
+    /* each term's entries: passage, frequency, length */
+    uint32_t *ex[NT][3], nex[NT];
+    ls_term_info tinfo[NT][2];
     for (int t = 0; t < NT; t++) {
         ls_pw_begin(&w[0], 1);
         ls_pw_begin(&w[1], 1);
+        nex[t] = 0;
+        for (int c = 0; c < 3; c++)
+            ex[t][c] = malloc(5 * 700 * sizeof(uint32_t));
         int nsrc = 1 + (int)(test_rand(&st) % 5);
         uint32_t base = 0;
         for (int k = 0; k < nsrc; k++, base += NDOCS) {
@@ -421,6 +430,9 @@ static void test_codecs_postings__blocks_added_whole(void)
             for (uint32_t i = 0; i < L->n; i++) {
                 CU_ASSERT_EQUAL(ls_pw_add(&w[0], L->docs[i] + base, L->freqs[i], L->pos[i],
                                           L->lens[i]), 0);
+                ex[t][0][nex[t]] = L->docs[i] + base;
+                ex[t][1][nex[t]] = L->freqs[i];
+                ex[t][2][nex[t]++] = L->lens[i];
             }
             ls_postings p;
             CU_ASSERT_EQUAL_FATAL(ls_postings_open(&p, &ti[l], &dm, &pm, NDOCS, 1, NULL), 0);
@@ -429,15 +441,15 @@ static void test_codecs_postings__blocks_added_whole(void)
                 CU_ASSERT_EQUAL_FATAL(ls_postings_to_block(&p, b), 0);
                 const unsigned char *raw;
                 size_t raw_len;
-                uint16_t mtf, mlen;
-                CU_ASSERT_EQUAL_FATAL(ls_postings_block_raw(&p, &raw, &raw_len, &mtf, &mlen), 0);
+                ls_block_bound bound;
+                CU_ASSERT_EQUAL_FATAL(ls_postings_block_raw(&p, &raw, &raw_len, &bound), 0);
                 if (w[1].n + p.n > LS_BLOCK) {   /* refused; from its first entry on */
-                    CU_ASSERT_EQUAL(ls_pw_add_block(&w[1], &p, base, raw, raw_len, mtf, mlen),
+                    CU_ASSERT_EQUAL(ls_pw_add_block(&w[1], &p, base, raw, raw_len, &bound),
                                     SRCH_EINVAL);
                     refused++;
                     break;
                 }
-                CU_ASSERT_EQUAL(ls_pw_add_block(&w[1], &p, base, raw, raw_len, mtf, mlen), 0);
+                CU_ASSERT_EQUAL(ls_pw_add_block(&w[1], &p, base, raw, raw_len, &bound), 0);
                 i += (uint32_t)p.n;
                 whole++;
             }
@@ -452,19 +464,41 @@ static void test_codecs_postings__blocks_added_whole(void)
             }
             CU_ASSERT_FALSE(p.corrupt);
         }
-        ls_term_info a, b;
-        CU_ASSERT_EQUAL(ls_pw_end(&w[0], &a), 0);
-        CU_ASSERT_EQUAL(ls_pw_end(&w[1], &b), 0);
-        CU_ASSERT(a.df == b.df && a.doc_off == b.doc_off && a.pos_off == b.pos_off &&
-                  a.single_doc == b.single_doc && a.single_freq == b.single_freq);
+        ls_term_info *a = &tinfo[t][0], *b = &tinfo[t][1];
+        CU_ASSERT_EQUAL(ls_pw_end(&w[0], a), 0);
+        CU_ASSERT_EQUAL(ls_pw_end(&w[1], b), 0);
+        CU_ASSERT(a->df == b->df && a->doc_off == b->doc_off && a->pos_off == b->pos_off &&
+                  a->single_doc == b->single_doc && a->single_freq == b->single_freq);
     }
     CU_ASSERT(whole > 50);
     CU_ASSERT(refused > 5);
     ls_map dm2[2], pm2[2];
     pw_close_map(&w[0], &doc[0], &pos[0], "f.doc", "f.pos", &dm2[0], &pm2[0]);
     pw_close_map(&w[1], &doc[1], &pos[1], "g.doc", "g.pos", &dm2[1], &pm2[1]);
-    CU_ASSERT(dm2[0].size == dm2[1].size && memcmp(dm2[0].data, dm2[1].data, dm2[0].size) == 0);
+    CU_ASSERT(dm2[0].size == dm2[1].size);
     CU_ASSERT(pm2[0].size == pm2[1].size && memcmp(pm2[0].data, pm2[1].data, pm2[0].size) == 0);
+    for (int t = 0; t < NT; t++) {
+        for (int k = 0; k < 2; k++) {
+            ls_postings p;
+            CU_ASSERT_EQUAL_FATAL(
+                ls_postings_open(&p, &tinfo[t][k], &dm2[k], &pm2[k], 5 * NDOCS, 1, NULL), 0);
+            uint32_t i = 0;
+            for (uint32_t d = ls_postings_next(&p); d != LS_NO_DOC; d = ls_postings_next(&p), i++) {
+                CU_ASSERT_FATAL(i < nex[t]);
+                CU_ASSERT_EQUAL(d, ex[t][0][i]);
+                CU_ASSERT_EQUAL(ls_postings_freq(&p), ex[t][1][i]);
+                uint32_t last;
+                ls_block_bound bb;
+                CU_ASSERT_EQUAL(ls_postings_block_bound(&p, d, &last, &bb), 0);
+                CU_ASSERT(last >= d);
+                CU_ASSERT(ls_block_bound_covers(&bb, ex[t][1][i], nex[t] > 1 ? ex[t][2][i] : 0xFFFF));
+            }
+            CU_ASSERT_EQUAL(i, nex[t]);
+            CU_ASSERT_FALSE(p.corrupt);
+        }
+        for (int c = 0; c < 3; c++)
+            free(ex[t][c]);
+    }
     for (int k = 0; k < 2; k++) {
         ls_map_close(&dm2[k]);
         ls_map_close(&pm2[k]);
@@ -589,8 +623,8 @@ static void test_codecs_postings__blocks_copied(void)
                     break;
             }
             uint32_t last;
-            uint16_t mtf, mlen;
-            int bb = ls_postings_block_bound(&p, target, &last, &mtf, &mlen);
+            ls_block_bound bnd;
+            int bb = ls_postings_block_bound(&p, target, &last, &bnd);
             uint32_t d = ls_postings_seek(&p, target);
             if (k == nsrc[t]) {
                 CU_ASSERT_EQUAL(d, LS_NO_DOC);
@@ -602,7 +636,7 @@ static void test_codecs_postings__blocks_copied(void)
             CU_ASSERT_EQUAL(bb, 0);
             CU_ASSERT(last >= d);
             if (tt[t].df > 1)
-                CU_ASSERT(L->freqs[i] <= mtf && (L->lens[i] >= mlen || L->lens[i] > 0xFFFF));
+                CU_ASSERT(ls_block_bound_covers(&bnd, L->freqs[i], L->lens[i]));
         }
     }
     for (int l = 0; l < NL; l++)

@@ -1714,7 +1714,8 @@ static void *half_main(void *arg)
 
 /* Start writing the terms from `from` to the end in another thread; 0 if
  * it could not be (the caller writes them itself). */
-static int half_start(flush_half *f, const inversion *v, const char *dir, term_at from)
+static int half_start(flush_half *f, const inversion *v, const char *dir, term_at from,
+                      const ls_segment_writer *w)
 {
     memset(f, 0, sizeof *f);
     f->v = v;
@@ -1722,6 +1723,7 @@ static int half_start(flush_half *f, const inversion *v, const char *dir, term_a
     f->to = (term_at){NFIELDS, 0};
     if (ls_segw_open_half(&f->h, dir, &f->err) != SRCH_OK)
         return 0;
+    memcpy(f->h.len_hint, w->len_hint, sizeof f->h.len_hint);
     if (pthread_create(&f->thread, NULL, half_main, f) != 0) {
         ls_segw_free_half(&f->h);
         return 0;
@@ -1924,11 +1926,12 @@ int ls_memseg_flush(ls_memseg *m, const char *dir, uint64_t id, int durable, int
     w.meta.pairs = v.with_pairs ? m->pairs->id : 0;
     for (uint32_t p = 0; p < m->npassages && rc == SRCH_OK; p++)
         rc = ls_segw_norms(&w, m->norms[2 * p], m->norms[2 * p + 1]);
+    ls_segw_length_hint(&w, w.meta.sum_len, w.meta.npassages);
     /* With threads, a second thread writes the last terms meanwhile. */
     term_at split = {NFIELDS, 0};
     if (rc == SRCH_OK && threads > 1) {
         split = split_point(&v, m->ndocs);
-        if (split.field < NFIELDS && !half_start(&half, &v, dir, split))
+        if (split.field < NFIELDS && !half_start(&half, &v, dir, split, &w))
             split = (term_at){NFIELDS, 0};
     }
     if (rc == SRCH_OK)

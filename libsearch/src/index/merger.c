@@ -115,10 +115,10 @@ static int add_block(ls_segment_writer *w, input *in, ls_postings *p)
 {
     const unsigned char *pos;
     size_t pos_len;
-    uint16_t max_tf, min_len;
-    if (ls_postings_block_raw(p, &pos, &pos_len, &max_tf, &min_len) != 0)
+    ls_block_bound bound;
+    if (ls_postings_block_raw(p, &pos, &pos_len, &bound) != 0)
         return SRCH_OK;   /* p->corrupt: the caller says so */
-    return ls_pw_add_block(&w->pw, p, in->base, pos, pos_len, max_tf, min_len);
+    return ls_pw_add_block(&w->pw, p, in->base, pos, pos_len, &bound);
 }
 
 /* The entries of the input's current term. Of an input without deletions
@@ -409,6 +409,13 @@ int ls_merge(const char *dir, ls_segment *const *segs, ls_deletes *const *dels, 
     for (size_t i = 1; i < n; i++)
         if (segs[i]->meta.pairs != w.meta.pairs)
             w.meta.pairs = 0;
+    uint64_t sum_len[LS_NORM_FIELDS] = {0}, npassages = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (int f = 0; f < LS_NORM_FIELDS; f++)
+            sum_len[f] += segs[i]->meta.sum_len[f];
+        npassages += segs[i]->meta.npassages;
+    }
+    ls_segw_length_hint(&w, sum_len, npassages);
     store_job job = {&w, in, segs, n};
     ls_store_thread st;
     ls_segw_store_start(&st, &w, threads, merge_stores, &job);
@@ -424,6 +431,7 @@ int ls_merge(const char *dir, ls_segment *const *segs, ls_deletes *const *dels, 
     int started = 0;
     if (split_len && (in_b = malloc(n * sizeof *in_b)) &&
         ls_segw_open_half(&half, dir, &rb.err) == SRCH_OK) {
+        ls_segw_length_hint(&half, sum_len, npassages);
         memcpy(in_b, in, n * sizeof *in_b);
         ra.to = rb.from = split;
         ra.to_len = rb.from_len = split_len;

@@ -56,6 +56,95 @@ void ls_pw_free(ls_postings_writer *w)
     w->skips = NULL;
 }
 
+/* ---- block bounds ---- */
+
+static void blk_reset(ls_postings_writer *w)
+{
+    for (int t = 0; t < LS_BOUND_TFS; t++)
+        w->blk_len[t] = 0xFFFF;
+    w->blk_have = 0;
+    w->blk_big_tf = 0;
+    w->blk_big_len = 0xFFFF;
+}
+
+/* The pending block holds entries under (tf, len). */
+static void blk_take(ls_postings_writer *w, uint16_t tf, uint16_t len)
+{
+    if (tf < LS_BOUND_TFS) {
+        tf = tf ? tf : 1;
+        if (len < w->blk_len[tf])
+            w->blk_len[tf] = len;
+        w->blk_have |= (uint16_t)(1u << tf);
+    } else {
+        if (tf > w->blk_big_tf)
+            w->blk_big_tf = tf;
+        if (len < w->blk_big_len)
+            w->blk_big_len = len;
+    }
+}
+
+/* One corner over the pending block: (largest tf, least length). */
+static void blk_corner(const ls_postings_writer *w, uint16_t *tf, uint16_t *len)
+{
+    *tf = w->blk_big_tf;
+    *len = w->blk_big_len;
+    for (int t = 1; t < LS_BOUND_TFS; t++)
+        if (w->blk_have >> t & 1) {
+            if (t > *tf)
+                *tf = (uint16_t)t;
+            if (w->blk_len[t] < *len)
+                *len = w->blk_len[t];
+        }
+}
+
+/* BM25's tf part at the default k1 = 1.2, b = 0.75 (to compare corners). */
+static double corner_score(double tf, double len, double avglen)
+{
+    return tf / (tf + 1.2 * (0.25 + 0.75 * len / avglen));
+}
+
+/* The pending block's two corners: its staircase (the (tf, length) pairs
+ * no other entry has both a larger tf and a smaller length than) cut in
+ * two, where that gives the least bound for a field of average length
+ * w->len_hint. As stored: a byte each. */
+static void blk_cover(const ls_postings_writer *w, ls_block_bound *b)
+{
+    uint16_t tf[LS_BOUND_TFS + 1], len[LS_BOUND_TFS + 1];
+    int m = 0;
+    /* the staircase from the largest tf down: each step a smaller length */
+    uint16_t least = 0xFFFF;
+    if (w->blk_big_tf) {
+        tf[m] = w->blk_big_tf;
+        len[m++] = least = w->blk_big_len;
+    }
+    for (int t = LS_BOUND_TFS - 1; t >= 1; t--)
+        if ((w->blk_have >> t & 1) && (m == 0 || w->blk_len[t] < least)) {
+            tf[m] = (uint16_t)t;
+            len[m++] = least = w->blk_len[t];
+        }
+    if (m == 0) {   /* (no entry: not written) */
+        tf[m] = 0;
+        len[m++] = 0xFFFF;
+    }
+    /* steps m-1 (least tf) .. 0 (largest tf); a cut after step k: corners
+     * (tf[k + 1], len[m - 1]) and (tf[0], len[k]) */
+    b->tf[0] = b->tf[1] = tf[0];
+    b->len[0] = b->len[1] = len[m - 1];
+    double best = corner_score(tf[0], len[m - 1], w->len_hint);
+    for (int k = 0; k + 1 < m; k++) {
+        double lo = corner_score(tf[k + 1], len[m - 1], w->len_hint);
+        double hi = corner_score(tf[0], len[k], w->len_hint);
+        double v = lo > hi ? lo : hi;
+        if (v < best) {
+            best = v;
+            b->tf[0] = tf[k + 1];
+            b->len[0] = len[m - 1];
+            b->tf[1] = tf[0];
+            b->len[1] = len[k];
+        }
+    }
+}
+
 void ls_pw_begin(ls_postings_writer *w, int with_pos)
 {
     w->with_pos = with_pos && w->pos;
@@ -65,17 +154,35 @@ void ls_pw_begin(ls_postings_writer *w, int with_pos)
     w->pos_start = w->with_pos ? ls_wfile_offset(w->pos) : 0;
     w->max_tf = 0;
     w->min_len = 0xFFFF;
-    w->blk_max_tf = 0;
-    w->blk_min_len = 0xFFFF;
+    blk_reset(w);
+    w->len_hint = 10;
     w->n = 0;
     w->nskips = 0;
     w->has_short = 0;
 }
 
+static inline unsigned char bound_tf_byte(uint16_t tf)
+{
+    return tf >= 255 ? 255 : (unsigned char)tf;
+}
+
+static inline unsigned char bound_len_byte(uint16_t len)
+{
+    return len >= 255 ? 255 : (unsigned char)len;
+}
+
+static void get_bound(const unsigned char *e, ls_block_bound *b)
+{
+    for (int k = 0; k < 2; k++) {
+        b->tf[k] = e[2 * k] == 255 ? 0xFFFF : e[2 * k];
+        b->len[k] = e[2 * k + 1];
+    }
+}
+
 /* A skip entry: a block of last passage `last`, ending at doc_end and
- * pos_end (offsets in the term's data), bound (max_tf, min_len). */
+ * pos_end (offsets in the term's data), with its bound. */
 static int put_skip(ls_postings_writer *w, uint32_t last, uint64_t doc_end, uint64_t pos_end,
-                    uint16_t max_tf, uint16_t min_len)
+                    const ls_block_bound *b)
 {
     if (doc_end > UINT32_MAX || pos_end > UINT32_MAX)
         return ls_err_set(w->doc->err, SRCH_ELIMIT, "postings of one term exceed 4 GiB");
@@ -91,17 +198,23 @@ static int put_skip(ls_postings_writer *w, uint32_t last, uint64_t doc_end, uint
     ls_put_u32(e, last);
     ls_put_u32(e + 4, (uint32_t)doc_end);
     ls_put_u32(e + 8, (uint32_t)pos_end);
-    ls_put_u16(e + 12, max_tf);
-    ls_put_u16(e + 14, min_len);
+    for (int k = 0; k < 2; k++) {
+        e[12 + 2 * k] = bound_tf_byte(b->tf[k]);
+        e[13 + 2 * k] = bound_len_byte(b->len[k]);
+    }
     return SRCH_OK;
 }
 
-/* A skip entry for the block that ends here (the files' offsets now). */
-static int add_skip(ls_postings_writer *w, uint32_t last, uint16_t max_tf, uint16_t min_len)
+/* A skip entry for the pending block, which ends here (the files' offsets
+ * now); the next block starts empty. */
+static int add_skip(ls_postings_writer *w, uint32_t last)
 {
     uint64_t doc_end = ls_wfile_offset(w->doc) - w->data_start;
     uint64_t pos_end = w->with_pos ? ls_wfile_offset(w->pos) - w->pos_start : 0;
-    return put_skip(w, last, doc_end, pos_end, max_tf, min_len);
+    ls_block_bound b;
+    blk_cover(w, &b);
+    blk_reset(w);
+    return put_skip(w, last, doc_end, pos_end, &b);
 }
 
 /* The pending entries' varints (a tail, or a short block's). */
@@ -127,11 +240,9 @@ static int flush_block(ls_postings_writer *w)
     ls_pack128(w->freqs, bf, p);
     p += 16 * bf;
     int rc = ls_wfile_write(w->doc, w->packed, (size_t)(p - w->packed));
-    if (rc != SRCH_OK || (rc = add_skip(w, w->prev, w->blk_max_tf, w->blk_min_len)) != SRCH_OK)
+    if (rc != SRCH_OK || (rc = add_skip(w, w->prev)) != SRCH_OK)
         return rc;
     w->n = 0;
-    w->blk_max_tf = 0;
-    w->blk_min_len = 0xFFFF;
     return SRCH_OK;
 }
 
@@ -139,10 +250,7 @@ static int flush_block(ls_postings_writer *w)
  * list's bounds widened; the block written if it is full. */
 static int take_bound(ls_postings_writer *w, uint16_t tf, uint16_t len)
 {
-    if (tf > w->blk_max_tf)
-        w->blk_max_tf = tf;
-    if (len < w->blk_min_len)
-        w->blk_min_len = len;
+    blk_take(w, tf, len);
     if (tf > w->max_tf)
         w->max_tf = tf;
     if (len < w->min_len)
@@ -189,7 +297,7 @@ int ls_pw_add_raw(ls_postings_writer *w, uint32_t doc, uint32_t freq, const unsi
 }
 
 int ls_pw_add_block(ls_postings_writer *w, const ls_postings *p, uint32_t base,
-                    const unsigned char *pos, size_t pos_len, uint16_t max_tf, uint16_t min_len)
+                    const unsigned char *pos, size_t pos_len, const ls_block_bound *bound)
 {
     if (w->doc->rc != SRCH_OK || p->n <= 0)
         return w->doc->rc;
@@ -211,7 +319,15 @@ int ls_pw_add_block(ls_postings_writer *w, const ls_postings *p, uint32_t base,
     w->prev = prev;
     w->n += p->n;
     w->df += (uint32_t)p->n;
-    return take_bound(w, max_tf, min_len);
+    /* the list's bound widened by both corners, the block's by each */
+    blk_take(w, bound->tf[0], bound->len[0]);
+    uint16_t tf = bound->tf[0] > bound->tf[1] ? bound->tf[0] : bound->tf[1];
+    uint16_t len = bound->len[0] < bound->len[1] ? bound->len[0] : bound->len[1];
+    if (tf > w->max_tf)
+        w->max_tf = tf;
+    if (len < w->min_len)
+        w->min_len = len;
+    return take_bound(w, bound->tf[1], bound->len[1]);
 }
 
 int ls_pw_cut(ls_postings_writer *w)
@@ -231,12 +347,10 @@ int ls_pw_cut(ls_postings_writer *w)
     ls_wfile_write(w->doc, w->packed, ((size_t)w->n * bd + 7) / 8);
     ls_pack128(w->freqs, bf, w->packed);
     ls_wfile_write(w->doc, w->packed, ((size_t)w->n * bf + 7) / 8);
-    int rc = add_skip(w, w->prev, w->blk_max_tf, w->blk_min_len);
+    int rc = add_skip(w, w->prev);
     if (rc != SRCH_OK)
         return rc;
     w->n = 0;
-    w->blk_max_tf = 0;
-    w->blk_min_len = 0xFFFF;
     w->has_short = 1;
     return w->doc->rc;
 }
@@ -276,9 +390,12 @@ int ls_pw_copy_blocks(ls_postings_writer *w, const ls_postings *p, uint32_t from
         uint64_t d_end = out_d + (ls_get_u32(e + 4) - dstart);
         uint64_t p_end = w->with_pos ? out_p + (ls_get_u32(e + 8) - pstart) : 0;
         uint32_t last = ls_get_u32(e) + base;
-        uint16_t tf = ls_get_u16(e + 12), len = ls_get_u16(e + 14);
-        if ((rc = put_skip(w, last, d_end, p_end, tf, len)) != SRCH_OK)
+        ls_block_bound bb;
+        get_bound(e + 12, &bb);
+        if ((rc = put_skip(w, last, d_end, p_end, &bb)) != SRCH_OK)
             return rc;
+        uint16_t tf = bb.tf[0] > bb.tf[1] ? bb.tf[0] : bb.tf[1];
+        uint16_t len = bb.len[0] < bb.len[1] ? bb.len[0] : bb.len[1];
         uint32_t n = block_entries(p, b);
         if (w->df == 0) {   /* (not used: a list of more than one entry) */
             w->first_doc = last;
@@ -315,8 +432,10 @@ int ls_pw_end(ls_postings_writer *w, ls_term_info *ti)
     ls_put_u32(h, w->prev | (w->has_short ? SHORT_LIST : 0));
     ls_put_u16(h + 4, w->max_tf);
     ls_put_u16(h + 6, w->min_len);
-    ls_put_u16(h + 8, w->blk_max_tf);
-    ls_put_u16(h + 10, w->n ? w->blk_min_len : 0xFFFF);
+    uint16_t tail_tf, tail_len;
+    blk_corner(w, &tail_tf, &tail_len);
+    ls_put_u16(h + 8, tail_tf);
+    ls_put_u16(h + 10, w->n ? tail_len : 0xFFFF);
     ls_wfile_varint(w->doc, header - w->data_start);
     ls_wfile_write(w->doc, h, sizeof h);
     if (w->has_short) {
@@ -734,19 +853,17 @@ int ls_postings_positions_raw(ls_postings *p, const unsigned char **bytes, size_
 }
 
 int ls_postings_block_raw(ls_postings *p, const unsigned char **pos, size_t *pos_len,
-                          uint16_t *max_tf, uint16_t *min_len)
+                          ls_block_bound *bound)
 {
     if (p->df < 2 || !p->loaded || p->n <= 0)
         return p->corrupt = 1, -1;
     if (!p->freqs_ready)
         ls_postings_load_freqs(p);
     if (p->block < p->nfull) {
-        const unsigned char *e = p->skip + (size_t)p->block * SKIP_SIZE;
-        *max_tf = ls_get_u16(e + 12);
-        *min_len = ls_get_u16(e + 14);
+        get_bound(p->skip + (size_t)p->block * SKIP_SIZE + 12, bound);
     } else {
-        *max_tf = p->tail_max_tf;
-        *min_len = p->tail_min_len;
+        bound->tf[0] = bound->tf[1] = p->tail_max_tf;
+        bound->len[0] = bound->len[1] = p->tail_min_len;
     }
     *pos = NULL;
     *pos_len = 0;
@@ -773,7 +890,7 @@ int ls_postings_block_raw(ls_postings *p, const unsigned char **pos, size_t *pos
 }
 
 int ls_postings_block_bound(ls_postings *p, uint32_t target, uint32_t *last_doc,
-                            uint16_t *max_tf, uint16_t *min_len)
+                            ls_block_bound *bound)
 {
     if (target > p->last_doc)
         return -1;
@@ -785,12 +902,11 @@ int ls_postings_block_bound(ls_postings *p, uint32_t target, uint32_t *last_doc,
     if (b < p->nfull) {
         const unsigned char *e = p->skip + (size_t)b * SKIP_SIZE;
         *last_doc = ls_get_u32(e);
-        *max_tf = ls_get_u16(e + 12);
-        *min_len = ls_get_u16(e + 14);
+        get_bound(e + 12, bound);
     } else {
         *last_doc = p->last_doc;
-        *max_tf = p->tail_max_tf;
-        *min_len = p->tail_min_len;
+        bound->tf[0] = bound->tf[1] = p->tail_max_tf;
+        bound->len[0] = bound->len[1] = p->tail_min_len;
     }
     return 0;
 }

@@ -25,16 +25,21 @@
  *     skip entries, one per block, 16 bytes each:
  *       u32 last_doc, u32 doc_end (data offset after the block),
  *       u32 pos_end (offset after the block's positions, from pos_off),
- *       u16 max_tf, u16 min_len (saturated)
+ *       u8 tf0, u8 len0, u8 tf1, u8 len1: the block's bound (below)
  *
  * A term with df == 1 keeps its passage and frequency in the dictionary.
  * Positions (fields that have them) go to .pos from the term's pos_off:
  * for each entry in order, freq varints: the first position, then the
  * gaps (>= 1) to the next.
  *
- * The bound (max_tf, min_len) of a block holds for any BM25 parameters:
- * the score grows with tf and falls with the length, so no entry of the
- * block scores above tf = max_tf at length min_len.
+ * The bound (max_tf, min_len) of a list or a tail holds for any BM25
+ * parameters: the score grows with tf and falls with the length, so no
+ * entry scores above tf = max_tf at length min_len. A block's bound is two
+ * such corners (ls_block_bound): each entry lies under one of them, which
+ * follows the staircase of the block's (tf, length) pairs closer than one
+ * corner does (a block's longest entry often holds its largest tf). The
+ * writer picks the two corners that give the least bound for the default
+ * BM25 parameters; any two that cover the entries are a bound.
  *
  * The writer streams: entries come in passage order and only the current
  * block, its positions and the skip entries are held in memory. The reader
@@ -65,6 +70,25 @@ typedef struct ls_term_info {
 
 typedef struct ls_postings ls_postings;
 
+/* A block's bound: every entry it covers has tf <= tf[k] and length >=
+ * len[k], for k = 0 or 1 (the same corner twice when one is enough). On
+ * disk each is a byte: a tf of 255 stands for any tf (0xFFFF here), and a
+ * length above 255 is stored as 255. */
+typedef struct ls_block_bound {
+    uint16_t tf[2], len[2];
+} ls_block_bound;
+
+static inline int ls_block_bound_covers(const ls_block_bound *b, uint32_t tf, uint32_t len)
+{
+    tf = tf > 0xFFFF ? 0xFFFF : tf;
+    len = len > 0xFFFF ? 0xFFFF : len;
+    return (tf <= b->tf[0] && len >= b->len[0]) || (tf <= b->tf[1] && len >= b->len[1]);
+}
+
+/* Frequencies below this one are told apart when a block's corners are
+ * chosen; the entries at or above it count as one step of the staircase. */
+#define LS_BOUND_TFS 16
+
 /* ---- writer ---- */
 
 typedef struct ls_postings_writer {
@@ -75,7 +99,14 @@ typedef struct ls_postings_writer {
     uint64_t pos_start;       /* pos file offset of the term's positions */
     uint32_t first_doc, first_freq;
     uint16_t max_tf, min_len; /* whole term */
-    uint16_t blk_max_tf, blk_min_len;   /* pending block */
+    /* the pending block's staircase: blk_len[t] the least length of its
+     * entries of frequency t (1 <= t < LS_BOUND_TFS; 0xFFFF: none), and of
+     * those at or above, the largest frequency and the least length */
+    uint16_t blk_len[LS_BOUND_TFS];
+    uint16_t blk_have;        /* bit t: an entry of frequency t */
+    uint16_t blk_big_tf, blk_big_len;
+    double len_hint;          /* a typical length of the term's field (the
+                                 corners are chosen for it; 10 by default) */
     int n;                    /* entries in the pending block */
     int has_short;            /* a short block was written */
     uint32_t deltas[LS_BLOCK], freqs[LS_BLOCK];
@@ -87,6 +118,8 @@ typedef struct ls_postings_writer {
 void ls_pw_init(ls_postings_writer *w, ls_wfile *doc, ls_wfile *pos);
 void ls_pw_free(ls_postings_writer *w);
 void ls_pw_begin(ls_postings_writer *w, int with_pos);
+/* After ls_pw_begin(): the term's field is about len long on average. */
+static inline void ls_pw_length_hint(ls_postings_writer *w, double len) { w->len_hint = len; }
 /* One entry: passage `doc` (increasing), `freq` >= 1, its positions
  * (freq of them, increasing; ignored without positions), and the passage's
  * length in the term's field (for the score bounds). */
@@ -117,12 +150,12 @@ int ls_pw_copy_blocks(ls_postings_writer *w, const ls_postings *p, uint32_t from
 
 /* For a merge: append the entries of p's loaded block (or tail; see
  * ls_postings_block_raw()) renumbered by `base`, with their positions as
- * stored (pos_len bytes) and the block's bound (max_tf, min_len), which
- * holds exactly for these entries: no passage length is read. They must
- * fit in the pending block (n + p->n <= LS_BLOCK) and follow the last
- * entry. The result is what adding them one by one gives. */
+ * stored (pos_len bytes) and the block's bound, which holds for these
+ * entries: no passage length is read (the new block's bound covers the
+ * old one's corners). They must fit in the pending block (n + p->n <=
+ * LS_BLOCK) and follow the last entry. */
 int ls_pw_add_block(ls_postings_writer *w, const ls_postings *p, uint32_t base,
-                    const unsigned char *pos, size_t pos_len, uint16_t max_tf, uint16_t min_len);
+                    const unsigned char *pos, size_t pos_len, const ls_block_bound *bound);
 
 /* ---- reader ---- */
 
@@ -181,7 +214,7 @@ int ls_postings_to_block(ls_postings *p, uint32_t b);
  * without positions), and its bound. 0, or -1 when they do not fit the
  * file (p->corrupt is set). */
 int ls_postings_block_raw(ls_postings *p, const unsigned char **pos, size_t *pos_len,
-                          uint16_t *max_tf, uint16_t *min_len);
+                          ls_block_bound *bound);
 
 /* Is the current entry the last of its block (or of the tail)? */
 static inline int ls_postings_block_end(const ls_postings *p) { return p->i + 1 >= p->n; }
@@ -267,6 +300,6 @@ int ls_postings_positions_raw(ls_postings *p, const unsigned char **bytes, size_
  * the last passage of the block that holds `target` (or would). Returns 0,
  * or -1 if target is past the last entry. */
 int ls_postings_block_bound(ls_postings *p, uint32_t target, uint32_t *last_doc,
-                            uint16_t *max_tf, uint16_t *min_len);
+                            ls_block_bound *bound);
 
 #endif

@@ -131,6 +131,16 @@ void ls_segw_term_begin(ls_segment_writer *w, const unsigned char *key, size_t k
     w->klen = klen;
     w->stem_len = 0;
     ls_pw_begin(&w->pw, ls_field_has_positions(key[0]));
+    /* the block bounds' corners are chosen for the field's lengths */
+    int f = ls_field_norm(key[0]);
+    ls_pw_length_hint(&w->pw, w->len_hint[f] > 0 ? w->len_hint[f] : f == LS_NORM_TITLE ? 2.0 : 15.0);
+}
+
+void ls_segw_length_hint(ls_segment_writer *w, const uint64_t sum_len[LS_NORM_FIELDS],
+                         uint64_t npassages)
+{
+    for (int f = 0; f < LS_NORM_FIELDS; f++)
+        w->len_hint[f] = npassages ? (double)sum_len[f] / (double)npassages : 0;
 }
 
 int ls_segw_term_end(ls_segment_writer *w)

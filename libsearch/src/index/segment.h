@@ -61,8 +61,15 @@ typedef struct ls_segment_writer {
     unsigned char key[LS_MAX_TERM_BYTES];
     size_t klen;
     uint32_t stem_len;        /* of the current term (ls_term_info.stem_len) */
+    double len_hint[LS_NORM_FIELDS];   /* average field lengths, 0: unknown */
     ls_segment_meta meta;
 } ls_segment_writer;
+
+/* The segment's average field lengths (the sums over npassages), for the
+ * postings' block bounds (ls_pw_length_hint()); without them a title's
+ * and a paragraph's are assumed. */
+void ls_segw_length_hint(ls_segment_writer *w, const uint64_t sum_len[LS_NORM_FIELDS],
+                         uint64_t npassages);
 
 int ls_segw_open(ls_segment_writer *w, const char *dir, uint64_t id, int durable, ls_err *err);
 

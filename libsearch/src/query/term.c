@@ -71,15 +71,18 @@ static double t_block_max(ls_scorer *s, uint32_t target, uint32_t *upto)
 {
     term_scorer *t = (term_scorer *)s;
     uint32_t last;
-    uint16_t tf, len;
-    if (ls_postings_block_bound(&t->p, target, &last, &tf, &len) != 0) {
+    ls_block_bound b;
+    if (ls_postings_block_bound(&t->p, target, &last, &b) != 0) {
         *upto = LS_NO_DOC - 1;   /* nothing left: no score until the end */
         return 0;
     }
     *upto = last;
     if (t->p.df == 1)
-        len = (uint16_t)ls_segment_norm(t->seg, t->p.docs[0], t->field);
-    return ls_inflate(ls_bm25_score(&t->w, tf, len));
+        return ls_inflate(
+            ls_bm25_score(&t->w, b.tf[0], ls_segment_norm(t->seg, t->p.docs[0], t->field)));
+    double lo = ls_bm25_score(&t->w, b.tf[0], b.len[0]);
+    double hi = ls_bm25_score(&t->w, b.tf[1], b.len[1]);
+    return ls_inflate(lo > hi ? lo : hi);
 }
 
 static void t_free(ls_scorer *s)
@@ -130,16 +133,18 @@ int ls_term_block_bound(ls_scorer *s, uint32_t target, uint32_t *upto, uint32_t 
 {
     term_scorer *t = (term_scorer *)s;
     uint32_t last;
-    uint16_t btf, blen;
-    if (ls_postings_block_bound(&t->p, target, &last, &btf, &blen) != 0) {
+    ls_block_bound b;
+    if (ls_postings_block_bound(&t->p, target, &last, &b) != 0) {
         *upto = LS_NO_DOC - 1;
         *tf = 0;
         *len = 0xFFFF;
         return -1;
     }
+    /* the corner over both */
     *upto = last;
-    *tf = btf;
-    *len = t->p.df == 1 ? ls_segment_norm(t->seg, t->p.docs[0], t->field) : blen;
+    *tf = b.tf[0] > b.tf[1] ? b.tf[0] : b.tf[1];
+    *len = t->p.df == 1 ? ls_segment_norm(t->seg, t->p.docs[0], t->field)
+                        : (b.len[0] < b.len[1] ? b.len[0] : b.len[1]);
     return 0;
 }
 

@@ -26,7 +26,7 @@
 #include "util/error.h"
 #include "util/varint.h"
 
-#define LS_FORMAT_VERSION 5
+#define LS_FORMAT_VERSION 6
 #define LS_HEADER_SIZE 16
 #define LS_FOOTER_SIZE 16
 #define LS_FOOTER_MAGIC 0x5446534Cu   /* "LSFT" */
