@@ -289,22 +289,21 @@ static inline uint32_t more_clauses(const flat *f, uint64_t set, uint64_t seen)
 }
 
 /* The most a passage can score when it matches some of the children whose
- * bounds are b[order[from .. to)] (ascending): matching j of them yields at
- * most the j largest bounds, times the coordination of at most j of the
- * range's distinct clauses. */
+ * bounds are b[order[from .. to)]: at most all their bounds, times the
+ * coordination of the range's distinct clauses (bounds are never negative
+ * and the coordination grows with the clauses matched, so matching fewer
+ * never scores more). */
 static double subset_bound(const flat *f, const unsigned char *dead, const double *b,
                            const size_t *order, size_t from, size_t to, uint32_t clauses,
                            double power)
 {
-    double best = 0, sum = 0;
-    uint32_t g = clauses ? distinct(f, dead, order, from, to) : 0;
-    for (size_t k = to, j = 1; k-- > from; j++) {
+    if (from == to)
+        return 0;
+    double sum = 0;
+    for (size_t k = from; k < to; k++)
         sum += b[order[k]];
-        double v = ls_inflate(sum * ls_coord(j < g ? (uint32_t)j : g, clauses, power));
-        if (v > best)
-            best = v;
-    }
-    return best;
+    uint32_t g = clauses ? distinct(f, dead, order, from, to) : 0;
+    return ls_inflate(sum * ls_coord(g, clauses, power));
 }
 
 /* Children that match only passages of an essential child (order[ness ..
@@ -480,8 +479,17 @@ static int run_maxscore(segrun *r, ls_scorer *root)
             }
             /* the largest prefix of children that cannot make a passage
              * enter on their own */
-            while (ness < n &&
-                   subset_bound(&f, dead, bm, order, 0, ness + 1, clauses, power) <= theta(c)) {
+            double psum = 0;
+            uint64_t pset = 0;   /* the prefix's live clauses, as in live_set[] */
+            while (ness < n) {
+                size_t i = order[ness];
+                double sum = psum + bm[i];
+                uint64_t set = dead[i] ? pset : f.masks ? pset | 1ull << f.grp[i] : pset + 1;
+                if (ls_inflate(sum * ls_coord(clauses ? clause_count(&f, set, (uint32_t)set) : 0,
+                                              clauses, power)) > theta(c))
+                    break;
+                psum = sum;
+                pset = set;
                 ness++;
             }
             ness = clause_non_essential(&f, dead, bm, order, ness, clauses, power, theta(c));
