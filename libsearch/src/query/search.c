@@ -334,8 +334,9 @@ static size_t demote_dependents(const flat *f, size_t *order, size_t ness)
  * passage enter when it is the only clause matched (their bounds times
  * coord(1)) may be non-essential as a whole: every passage that can enter
  * matches another clause too. When that spares more postings (by cost,
- * of the children not dead in the window) than the prefix found by bound, order[] is rebuilt with that clause's
- * children first (ascending bounds) and its size returned; else ness. */
+ * of the children not dead in the window) than the prefix found by bound,
+ * order[] is rebuilt with that clause's children first (ascending bounds)
+ * and its size returned; else ness. */
 static size_t clause_non_essential(const flat *f, const unsigned char *dead, const double *bm,
                                    size_t *order, size_t ness, uint32_t clauses, double power,
                                    double th)
