@@ -246,15 +246,21 @@ static int flush_block(ls_postings_writer *w)
     return SRCH_OK;
 }
 
+/* The list's bound widened to cover (tf, len). */
+static void widen_list(ls_postings_writer *w, uint16_t tf, uint16_t len)
+{
+    if (tf > w->max_tf)
+        w->max_tf = tf;
+    if (len < w->min_len)
+        w->min_len = len;
+}
+
 /* Entries just added bound by (tf, len): the pending block's and the
  * list's bounds widened; the block written if it is full. */
 static int take_bound(ls_postings_writer *w, uint16_t tf, uint16_t len)
 {
     blk_take(w, tf, len);
-    if (tf > w->max_tf)
-        w->max_tf = tf;
-    if (len < w->min_len)
-        w->min_len = len;
+    widen_list(w, tf, len);
     if (w->n == LS_BLOCK)
         return flush_block(w);
     return w->doc->rc;
@@ -320,13 +326,10 @@ int ls_pw_add_block(ls_postings_writer *w, const ls_postings *p, uint32_t base,
     w->n += p->n;
     w->df += (uint32_t)p->n;
     /* the list's bound widened by both corners, the block's by each */
+    uint16_t tf, len;
+    ls_block_bound_corner(bound, &tf, &len);
+    widen_list(w, tf, len);
     blk_take(w, bound->tf[0], bound->len[0]);
-    uint16_t tf = bound->tf[0] > bound->tf[1] ? bound->tf[0] : bound->tf[1];
-    uint16_t len = bound->len[0] < bound->len[1] ? bound->len[0] : bound->len[1];
-    if (tf > w->max_tf)
-        w->max_tf = tf;
-    if (len < w->min_len)
-        w->min_len = len;
     return take_bound(w, bound->tf[1], bound->len[1]);
 }
 
@@ -394,8 +397,8 @@ int ls_pw_copy_blocks(ls_postings_writer *w, const ls_postings *p, uint32_t from
         get_bound(e + 12, &bb);
         if ((rc = put_skip(w, last, d_end, p_end, &bb)) != SRCH_OK)
             return rc;
-        uint16_t tf = bb.tf[0] > bb.tf[1] ? bb.tf[0] : bb.tf[1];
-        uint16_t len = bb.len[0] < bb.len[1] ? bb.len[0] : bb.len[1];
+        uint16_t tf, len;
+        ls_block_bound_corner(&bb, &tf, &len);
         uint32_t n = block_entries(p, b);
         if (w->df == 0) {   /* (not used: a list of more than one entry) */
             w->first_doc = last;
@@ -403,10 +406,7 @@ int ls_pw_copy_blocks(ls_postings_writer *w, const ls_postings *p, uint32_t from
         }
         w->df += n;
         w->prev = last;
-        if (tf > w->max_tf)
-            w->max_tf = tf;
-        if (len < w->min_len)
-            w->min_len = len;
+        widen_list(w, tf, len);
         w->has_short |= n != LS_BLOCK;
     }
     return w->doc->rc;
@@ -852,6 +852,17 @@ int ls_postings_positions_raw(ls_postings *p, const unsigned char **bytes, size_
     return 0;
 }
 
+/* The bound of block b (p->nfull: the tail, one corner). */
+static void block_bound_at(const ls_postings *p, uint32_t b, ls_block_bound *bound)
+{
+    if (b < p->nfull) {
+        get_bound(p->skip + (size_t)b * SKIP_SIZE + 12, bound);
+    } else {
+        bound->tf[0] = bound->tf[1] = p->tail_max_tf;
+        bound->len[0] = bound->len[1] = p->tail_min_len;
+    }
+}
+
 int ls_postings_block_raw(ls_postings *p, const unsigned char **pos, size_t *pos_len,
                           ls_block_bound *bound)
 {
@@ -859,12 +870,7 @@ int ls_postings_block_raw(ls_postings *p, const unsigned char **pos, size_t *pos
         return p->corrupt = 1, -1;
     if (!p->freqs_ready)
         ls_postings_load_freqs(p);
-    if (p->block < p->nfull) {
-        get_bound(p->skip + (size_t)p->block * SKIP_SIZE + 12, bound);
-    } else {
-        bound->tf[0] = bound->tf[1] = p->tail_max_tf;
-        bound->len[0] = bound->len[1] = p->tail_min_len;
-    }
+    block_bound_at(p, p->block, bound);
     *pos = NULL;
     *pos_len = 0;
     if (!p->with_pos)
@@ -899,14 +905,7 @@ int ls_postings_block_bound(ls_postings *p, uint32_t target, uint32_t *last_doc,
         b = p->nfull;
     while (b < p->nfull && skip_last(p, b) < target)
         b++;
-    if (b < p->nfull) {
-        const unsigned char *e = p->skip + (size_t)b * SKIP_SIZE;
-        *last_doc = ls_get_u32(e);
-        get_bound(e + 12, bound);
-    } else {
-        *last_doc = p->last_doc;
-        bound->tf[0] = bound->tf[1] = p->tail_max_tf;
-        bound->len[0] = bound->len[1] = p->tail_min_len;
-    }
+    *last_doc = b < p->nfull ? skip_last(p, b) : p->last_doc;
+    block_bound_at(p, b, bound);
     return 0;
 }

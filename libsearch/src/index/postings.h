@@ -85,6 +85,13 @@ static inline int ls_block_bound_covers(const ls_block_bound *b, uint32_t tf, ui
     return (tf <= b->tf[0] && len >= b->len[0]) || (tf <= b->tf[1] && len >= b->len[1]);
 }
 
+/* The one corner over both of b's: (the larger tf, the smaller length). */
+static inline void ls_block_bound_corner(const ls_block_bound *b, uint16_t *tf, uint16_t *len)
+{
+    *tf = b->tf[0] > b->tf[1] ? b->tf[0] : b->tf[1];
+    *len = b->len[0] < b->len[1] ? b->len[0] : b->len[1];
+}
+
 /* Frequencies below this one are told apart when a block's corners are
  * chosen; the entries at or above it count as one step of the staircase. */
 #define LS_BOUND_TFS 16

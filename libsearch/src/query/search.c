@@ -228,6 +228,18 @@ static int flatten(ls_scorer *root, flat *f, uint32_t *clauses, double *power)
     return 0;
 }
 
+/* Clauses matched: the distinct clauses of mask, or beyond 64 clauses the
+ * count of children matched. */
+static inline uint32_t clause_count(const flat *f, uint64_t mask, uint32_t nkids)
+{
+    if (!f->masks)
+        return nkids;
+    uint32_t c = 0;
+    for (; mask; mask &= mask - 1)   /* a few bits: no popcount call */
+        c++;
+    return c;
+}
+
 /* Distinct clauses among the flat children order[from .. to), but those
  * that cannot match in the window (dead[i]). */
 static uint32_t distinct(const flat *f, const unsigned char *dead, const size_t *order,
@@ -240,23 +252,7 @@ static uint32_t distinct(const flat *f, const unsigned char *dead, const size_t 
             mask |= f->masks ? 1ull << f->grp[order[k]] : 0;
             c++;
         }
-    if (!f->masks)
-        return c;
-    for (c = 0; mask; mask &= mask - 1)
-        c++;
-    return c;
-}
-
-/* Clauses matched: the distinct clauses of mask, or beyond 64 clauses the
- * count of children matched. */
-static inline uint32_t clause_count(const flat *f, uint64_t mask, uint32_t nkids)
-{
-    if (!f->masks)
-        return nkids;
-    uint32_t c = 0;
-    for (; mask; mask &= mask - 1)
-        c++;
-    return c;
+    return clause_count(f, mask, c);
 }
 
 /* One part of a window's children (run_maxscore): the scorers, their
@@ -280,12 +276,7 @@ static inline void advance_at(const part *p, size_t n, uint32_t cand)
 /* The clauses of a live set (run_maxscore) that seen lacks. */
 static inline uint32_t more_clauses(const flat *f, uint64_t set, uint64_t seen)
 {
-    if (!f->masks)
-        return (uint32_t)set;
-    uint32_t c = 0;
-    for (set &= ~seen; set; set &= set - 1)   /* a few bits: no popcount call */
-        c++;
-    return c;
+    return clause_count(f, set & ~seen, (uint32_t)set);
 }
 
 /* The most a passage can score when it matches some of the children whose

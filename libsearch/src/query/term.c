@@ -140,11 +140,11 @@ int ls_term_block_bound(ls_scorer *s, uint32_t target, uint32_t *upto, uint32_t 
         *len = 0xFFFF;
         return -1;
     }
-    /* the corner over both */
+    uint16_t ctf, clen;
+    ls_block_bound_corner(&b, &ctf, &clen);
     *upto = last;
-    *tf = b.tf[0] > b.tf[1] ? b.tf[0] : b.tf[1];
-    *len = t->p.df == 1 ? ls_segment_norm(t->seg, t->p.docs[0], t->field)
-                        : (b.len[0] < b.len[1] ? b.len[0] : b.len[1]);
+    *tf = ctf;
+    *len = t->p.df == 1 ? ls_segment_norm(t->seg, t->p.docs[0], t->field) : clen;
     return 0;
 }
 
